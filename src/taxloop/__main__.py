@@ -1,0 +1,5 @@
+"""Allow ``python -m taxloop``."""
+
+from taxloop.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Analytics backends: one small interface, DuckDB by default, Spark at scale."""

@@ -1,0 +1,42 @@
+"""The analytics backend interface.
+
+SQL handed to a backend is written in DuckDB's dialect; other backends transpile it with sqlglot.
+Table names in SQL are the warehouse table names (``invoices``, ``derived`` results, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+
+@runtime_checkable
+class AnalyticsBackend(Protocol):
+    """What every analytics backend offers."""
+
+    name: str
+
+    def has_table(self, name: str) -> bool:
+        """Whether ``name`` is present (contract table or derived result)."""
+        ...
+
+    def table_names(self) -> list[str]:
+        """Every table the backend can query."""
+        ...
+
+    def query(self, sql: str) -> pa.Table:
+        """Run a DuckDB-dialect query and return the result as Arrow."""
+        ...
+
+    def materialize(self, name: str, sql: str) -> int:
+        """Run a query and store its result as derived table ``name`` (replacing it); returns rows."""
+        ...
+
+    def write_arrow(self, name: str, data: pa.Table) -> int:
+        """Store an Arrow table as derived table ``name`` (replacing it); returns rows."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...

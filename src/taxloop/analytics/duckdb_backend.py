@@ -1,0 +1,86 @@
+"""DuckDB over the warehouse's Parquet folders (the embedded default)."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from taxloop.analytics.warehouse import Warehouse
+
+
+def _glob(folder: Path) -> str:
+    return str(folder / "*.parquet").replace("'", "''")
+
+
+class DuckDBBackend:
+    """Analytics on DuckDB; every warehouse table is a view over its Parquet parts."""
+
+    name = "duckdb"
+
+    def __init__(self, warehouse: Warehouse, memory_limit: str = "", threads: int = 0) -> None:
+        self.warehouse = warehouse
+        self.con = duckdb.connect(":memory:")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit='{memory_limit}'")
+        if threads:
+            self.con.execute(f"SET threads={int(threads)}")
+        self.con.execute("SET preserve_insertion_order=false")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re)create one view per table present on disk; derived results shadow contract tables."""
+        for area in ("tables", "derived"):
+            for name in self.warehouse.names(area):
+                self._register(name, self.warehouse.table_dir(name, area))
+
+    def _register(self, name: str, folder: Path) -> None:
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{_glob(folder)}', union_by_name=true)"
+        )
+
+    def has_table(self, name: str) -> bool:
+        """Whether ``name`` can be queried."""
+        return name in self.table_names()
+
+    def table_names(self) -> list[str]:
+        """Every view and table in the connection."""
+        rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        return sorted(r[0] for r in rows)
+
+    def query(self, sql: str) -> pa.Table:
+        """Run a query; Arrow result."""
+        return self.con.sql(sql).to_arrow_table()
+
+    def _swap_in(self, name: str, tmp: Path) -> None:
+        final = self.warehouse.table_dir(name, "derived")
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+        self._register(name, final)
+
+    def materialize(self, name: str, sql: str) -> int:
+        """COPY a query to ``derived/<name>/`` atomically (temp folder, then rename)."""
+        self.warehouse.ensure()
+        tmp = self.warehouse.area("derived") / f".{name}.{uuid.uuid4().hex}"
+        tmp.mkdir(parents=True)
+        target = str(tmp / "part-0.parquet").replace("'", "''")
+        self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        self._swap_in(name, tmp)
+        return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
+
+    def write_arrow(self, name: str, data: pa.Table) -> int:
+        """Store an Arrow table as a derived table."""
+        view = f"_arrow_{uuid.uuid4().hex}"
+        self.con.register(view, data)
+        try:
+            return self.materialize(name, f'SELECT * FROM "{view}"')
+        finally:
+            self.con.unregister(view)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()

@@ -1,0 +1,92 @@
+"""Apache Spark over the same Parquet folders (for a bureau that outgrows one machine).
+
+SQL arrives in DuckDB's dialect and is transpiled with sqlglot. PySpark is an optional
+dependency (``pip install taxloop[spark]``); it is imported only when this backend is built.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+
+from taxloop.analytics.warehouse import Warehouse
+
+
+def to_spark_sql(sql: str) -> str:
+    """Transpile one DuckDB-dialect statement to Spark SQL."""
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+class SparkBackend:
+    """Analytics on PySpark (local mode in tests, a cluster in production)."""
+
+    name = "spark"
+
+    def __init__(self, warehouse: Warehouse, master: str = "local[2]", session: Any = None) -> None:
+        self.warehouse = warehouse
+        if session is None:
+            from pyspark.sql import SparkSession
+
+            session = (
+                SparkSession.builder.master(master)
+                .appName("taxloop")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.ansi.enabled", "false")
+                .getOrCreate()
+            )
+        self.spark = session
+        self._names: set[str] = set()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Register one temp view per table folder; derived results shadow contract tables."""
+        for area in ("tables", "derived"):
+            for name in self.warehouse.names(area):
+                self._register(name, str(self.warehouse.table_dir(name, area)))
+
+    def _register(self, name: str, path: str) -> None:
+        self.spark.read.option("mergeSchema", "true").parquet(path).createOrReplaceTempView(name)
+        self._names.add(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether ``name`` is registered."""
+        return name in self._names
+
+    def table_names(self) -> list[str]:
+        """Registered tables."""
+        return sorted(self._names)
+
+    def query(self, sql: str) -> pa.Table:
+        """Transpile and run; Arrow result."""
+        df = self.spark.sql(to_spark_sql(sql))
+        return df.toArrow()
+
+    def materialize(self, name: str, sql: str) -> int:
+        """Write a query's result to ``derived/<name>/`` (temp folder, then rename)."""
+        self.warehouse.ensure()
+        tmp = self.warehouse.area("derived") / f".{name}.{uuid.uuid4().hex}"
+        self.spark.sql(to_spark_sql(sql)).write.mode("overwrite").parquet(str(tmp))
+        final = self.warehouse.table_dir(name, "derived")
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+        self._register(name, str(final))
+        return int(self.spark.sql(f"SELECT count(*) AS n FROM `{name}`").collect()[0][0])
+
+    def write_arrow(self, name: str, data: pa.Table) -> int:
+        """Store an Arrow table as a derived table."""
+        view = f"_arrow_{uuid.uuid4().hex}"
+        self.spark.createDataFrame(data.to_pandas()).createOrReplaceTempView(view)
+        try:
+            return self.materialize(name, f"SELECT * FROM {view}")
+        finally:
+            self.spark.catalog.dropTempView(view)
+
+    def close(self) -> None:
+        """Spark sessions are shared in a process; nothing to close per backend."""

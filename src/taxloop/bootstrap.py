@@ -1,0 +1,38 @@
+"""The composition root: the only place that turns settings into live objects.
+
+Commands, the API and tests ask here for backends and stores; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.warehouse import Warehouse
+from taxloop.config import Settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and config file, with explicit overrides (None = keep)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]
+
+
+def warehouse(settings: Settings, root: Path | None = None) -> Warehouse:
+    """The warehouse folder (created if absent)."""
+    return Warehouse(root or settings.warehouse).ensure()
+
+
+def analytics(settings: Settings, root: Path | None = None, backend: str | None = None) -> AnalyticsBackend:
+    """The configured analytics backend over the warehouse."""
+    wh = warehouse(settings, root)
+    kind = backend or settings.analytics_backend
+    if kind == "duckdb":
+        from taxloop.analytics.duckdb_backend import DuckDBBackend
+
+        return DuckDBBackend(wh, memory_limit=settings.memory_limit, threads=settings.threads)
+    if kind == "spark":
+        from taxloop.analytics.spark_backend import SparkBackend
+
+        return SparkBackend(wh, master=settings.spark_master)
+    raise ValueError(f"unknown analytics backend {kind!r}; expected 'duckdb' or 'spark'")

@@ -1,0 +1,1 @@
+"""The ``taxloop`` command line (Typer). Each area registers its commands from its own module."""

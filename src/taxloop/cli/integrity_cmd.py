@@ -1,0 +1,9 @@
+"""Commands for integrity risk control (issue 6)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    """Add this area's commands to the root app (and to ``taxloop export``)."""

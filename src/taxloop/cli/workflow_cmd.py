@@ -1,0 +1,9 @@
+"""Commands for tasks, allocation, responses, review, audit, API (issue 5)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    """Add this area's commands to the root app (and to ``taxloop export``)."""

@@ -1,0 +1,68 @@
+"""Settings: ``TAXLOOP_*`` environment variables, an optional config file, defaults.
+
+Precedence (highest first): keyword arguments, environment variables, the YAML file named by
+``TAXLOOP_CONFIG`` (or ``taxloop.yaml`` in the working directory), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Read settings from a YAML file, if there is one."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("TAXLOOP_CONFIG", "taxloop.yaml"))
+        if not path.is_file():
+            return {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: the config file must hold a mapping of setting: value")
+        return data
+
+
+class Settings(BaseSettings):
+    """Every tunable of the platform, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="TAXLOOP_", extra="ignore")
+
+    warehouse: Path = Field(Path("warehouse"), description="Analytics warehouse folder")
+    analytics_backend: Literal["duckdb", "spark"] = "duckdb"
+    workflow_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in the warehouse folder")
+    seed: int = 20261123
+    review_share: float = Field(0.10, ge=0, le=1, description="Share of finished tasks sent to review")
+    random_sample_share: float = Field(
+        0.05, ge=0, le=1, description="Share of unflagged taxpayers drawn by stratified random sampling"
+    )
+    language: Literal["zh", "en"] = "zh"
+    secret_key: str = "change-me-in-production"
+    spark_master: str = "local[2]"
+    memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")
+    threads: int = 0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+    def resolved_workflow_url(self) -> str:
+        """The workflow-store URL: the configured one or SQLite beside the warehouse."""
+        if self.workflow_url:
+            return self.workflow_url
+        return f"sqlite:///{(self.warehouse / 'workflow.sqlite').resolve()}"

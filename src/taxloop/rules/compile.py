@@ -1,0 +1,64 @@
+"""Compile a rule's SQL for a backend: substitute parameters, check it parses, transpile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from taxloop.rules.spec import OUTPUT_COLUMNS, RuleSpec
+
+
+class RuleCompileError(ValueError):
+    """The rule's SQL does not parse or does not return the required columns."""
+
+
+def resolve_params(
+    spec: RuleSpec,
+    region_code: str | None = None,
+    industry_code: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Defaults, then matching per-region/industry overrides from the file, then explicit overrides."""
+    values = spec.defaults()
+    for ov in spec.overrides:
+        if ov.region_code and ov.region_code != region_code:
+            continue
+        if ov.industry_prefix and not (industry_code or "").startswith(ov.industry_prefix):
+            continue
+        values.update(ov.params)
+    values.update(overrides or {})
+    return values
+
+
+def _literal(value: Any) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def compile_rule(spec: RuleSpec, dialect: str = "duckdb", params: dict[str, Any] | None = None) -> str:
+    """SQL for ``dialect`` with parameters substituted as literals."""
+    values = params if params is not None else spec.defaults()
+    try:
+        tree = sqlglot.parse_one(spec.sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise RuleCompileError(f"{spec.code}: SQL does not parse: {exc}") from exc
+
+    def _sub(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name:
+            if node.name not in values:
+                raise RuleCompileError(f"{spec.code}: no value for parameter :{node.name}")
+            return _literal(values[node.name])
+        return node
+
+    tree = tree.transform(_sub)
+    if isinstance(tree, exp.Query):
+        names = [s.alias_or_name for s in tree.selects]
+        missing = [c for c in OUTPUT_COLUMNS if c not in names]
+        if missing:
+            raise RuleCompileError(f"{spec.code}: SELECT must return {OUTPUT_COLUMNS}; missing {missing}")
+    return tree.sql(dialect=dialect)

@@ -106,11 +106,14 @@ def convert_log(path: Path, mapping: EventLogMapping) -> tuple[pa.Table, pa.Tabl
     keep = {v.lower() for v in mapping.keep_lifecycles}
     report = ImportReport(source=str(path), mapping=mapping.name)
     cols: dict[str, list[object]] = {f.name: [] for f in OPERATION_LOG_SCHEMA}
+    columns = list(cols.values())
+    stamps: dict[str, datetime] = {}
     first_seen: dict[str, datetime] = {}
     units: dict[str, Counter[str]] = {}
     cases: set[str] = set()
+    unit = "event" if mapping.format == "xes" else "line"
     for pos, rec in read_events(path, mapping.format):
-        where = f"{path}: {'event' if mapping.format == 'xes' else 'line'} {pos}"
+        where = f"{path}: {unit} {pos}"
         case = rec.get(mapping.case, "").strip()
         activity = rec.get(mapping.activity, "").strip()
         raw_ts = rec.get(mapping.timestamp, "").strip()
@@ -120,7 +123,7 @@ def convert_log(path: Path, mapping: EventLogMapping) -> tuple[pa.Table, pa.Tabl
             raise EventLogError(f"{where}: no activity ({mapping.activity!r})")
         if not raw_ts:
             raise EventLogError(f"{where}: no timestamp ({mapping.timestamp!r})")
-        ts = parse_ts(raw_ts, zone, where)
+        ts = stamps.get(raw_ts) or stamps.setdefault(raw_ts, parse_ts(raw_ts, zone, where))
         resource = rec.get(mapping.resource, "").strip()
         if not resource:
             resource = mapping.missing_resource
@@ -138,7 +141,7 @@ def convert_log(path: Path, mapping: EventLogMapping) -> tuple[pa.Table, pa.Tabl
             report.unmapped[activity] += 1
         report.actions[cls] += 1
         due_raw = rec.get(mapping.due, "").strip() if mapping.due else ""
-        due = parse_ts(due_raw, zone, where) if due_raw else None
+        due = (stamps.get(due_raw) or stamps.setdefault(due_raw, parse_ts(due_raw, zone, where))) if due_raw else None
         if ts.hour == ts.minute == ts.second == ts.microsecond == 0:
             report.date_only += 1
         report.events += 1
@@ -146,28 +149,28 @@ def convert_log(path: Path, mapping: EventLogMapping) -> tuple[pa.Table, pa.Tabl
         first_seen[resource] = min(first_seen.get(resource, ts), ts)
         if mapping.unit and rec.get(mapping.unit):
             units.setdefault(resource, Counter())[rec[mapping.unit]] += 1
-        row = {
-            "op_id": f"{mapping.name}:{report.events}",
-            "ts": ts,
-            "officer_id": resource,
-            "system": mapping.system,
-            "matter_code": mapping.matter_code,
-            "case_id": case,
-            "tin": (rec.get(mapping.tin, "").strip() or None) if mapping.tin else None,
-            "action": action,
-            "amount": _amount(rec.get(mapping.amount), where) if mapping.amount else None,
-            "required_level": None,
-            "note": None,
-            "activity": activity,
-            "lifecycle": lifecycle or None,
-            "action_class": cls,
-            "due_ts": due,
-            "source_log": mapping.name,
-            "_src_file": str(path.name),
-            "_src_line": pos,
-        }
-        for key, value in row.items():
-            cols[key].append(value)
+        values = (
+            f"{mapping.name}:{report.events}",
+            ts,
+            resource,
+            mapping.system,
+            mapping.matter_code,
+            case,
+            (rec.get(mapping.tin, "").strip() or None) if mapping.tin else None,
+            action,
+            _amount(rec.get(mapping.amount), where) if mapping.amount else None,
+            None,
+            None,
+            activity,
+            lifecycle or None,
+            cls,
+            due,
+            mapping.name,
+            path.name,
+            pos,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
     if report.events == 0:
         raise EventLogError(f"{path}: no events found")
     report.cases = len(cases)

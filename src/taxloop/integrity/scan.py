@@ -24,6 +24,7 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.rules.compile import compile_rule, resolve_params
 from taxloop.rules.spec import RuleSpec, load_rules
 
+CACHED_TABLES = ("operation_log", "officers")
 SEVERITY_FACTOR = {"high": 3.0, "medium": 2.0, "low": 1.0}
 HITS_SCHEMA = pa.schema(
     [
@@ -107,6 +108,7 @@ def run_integrity_rules(
     """Run every rule; returns (all hits, one ``RuleRun`` per rule). ``params``: code -> overrides."""
     scan_id = scan_id or uuid.uuid4().hex[:12]
     present = set(backend.table_names())
+    cached = _cache_tables(backend, present)
     parts: list[pa.Table] = []
     runs: list[RuleRun] = []
     for spec in specs:
@@ -128,8 +130,30 @@ def run_integrity_rules(
         runs.append(run)
         if on_rule is not None:
             on_rule(run)
+    _drop_cache(backend, cached)
     hits_table = pa.concat_tables(parts) if parts else HITS_SCHEMA.empty_table()
     return hits_table, runs
+
+
+def _cache_tables(backend: AnalyticsBackend, present: set[str]) -> list[str]:
+    """On DuckDB, read the scanned tables once into temporary in-memory tables that shadow the Parquet views
+    (every rule then scans memory instead of decompressing Parquet again). Other backends: nothing."""
+    con = getattr(backend, "con", None)
+    if con is None or backend.name != "duckdb":
+        return []
+    cached = []
+    for name in CACHED_TABLES:
+        if name in present:
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM main."{name}"')
+            cached.append(name)
+    return cached
+
+
+def _drop_cache(backend: AnalyticsBackend, cached: list[str]) -> None:
+    con = getattr(backend, "con", None)
+    for name in cached:
+        if con is not None:
+            con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, dict[str, Any]]:

@@ -26,7 +26,7 @@ def cit_returns(params: SynthParams, cal: Calendar, pop: Population, plan: Schem
     for year, m0 in cal.full_years():
         n = pop.n
         rev = declared[:, m0:m0 + 12].sum(axis=1)
-        pur = purchases[:, m0:m0 + 12].sum(axis=1)
+        pur = np.maximum(purchases[:, m0:m0 + 12].sum(axis=1), 0.0)
         pay = payroll[:, m0:m0 + 12].sum(axis=1)
         cost = pur * rng.uniform(0.95, 1.10, n) + 0.3 * pay
         inflated = (plan.scheme == "inflated_costs")

@@ -42,7 +42,12 @@ class InvoiceMaker:
         cost = np.array([i.cost_ratio for i in INDUSTRIES])[pop.industry]
         self.demand = np.where((pop.kind == PERSON) | np.isin(plan.role, (1, 2)), 0.0, pop.revenue * cost)
         self.order = np.argsort(pop.industry, kind="stable")
-        self.goods = [np.array(i.goods) for i in INDUSTRIES]
+        all_codes = [g for i in INDUSTRIES for g in i.goods] + list(FAKE_GOODS) + list(RELABEL_GOODS)
+        self.goods_codes = sorted(set(all_codes))
+        self.goods_map = np.array([self.goods_codes.index(g) for g in all_codes])
+        self.goods_count = np.array([len(i.goods) for i in INDUSTRIES])
+        self.goods_offset = np.concatenate([[0], np.cumsum(self.goods_count)[:-1]])
+        self.fake_offset = len(all_codes) - len(FAKE_GOODS) - len(RELABEL_GOODS)
         self.rate = np.array([i.rate for i in INDUSTRIES])
         self.b2b = np.array([i.b2b for i in INDUSTRIES])
         rng = params.rng(6)
@@ -87,9 +92,7 @@ class InvoiceMaker:
         p_special = np.where(gen, np.where(pop.general[np.maximum(buyer, 0)], 0.92, 0.3), 0.05)
         special = has_buyer & (rng.random(k) < p_special)
         rate = np.where(gen, self.rate[ind], 0.03)
-        goods_idx = (rng.random(k) * np.array([len(g) for g in self.goods])[ind]).astype(np.int64)
-        goods = np.array([g for gs in self.goods for g in gs])[
-            np.array([0, *np.cumsum([len(g) for g in self.goods])[:-1]])[ind] + goods_idx]
+        goods = self.goods_offset[ind] + (rng.random(k) * self.goods_count[ind]).astype(np.int64)
         day = self.cal.first_day[m] + rng.integers(0, self.cal.days_in(m), k)
         status_u = rng.random(k)
         status = np.where(status_u < 0.015, 1, np.where(status_u < 0.023, 2, 0))  # 0 valid 1 void 2 red
@@ -135,7 +138,8 @@ class InvoiceMaker:
             "amount": money(amount[order]),
             "tax_amount": money(tax[order]),
             "tax_rate": pa.array(rate[order]).cast(pa.decimal128(4, 2)),
-            "goods_code": pa.array(goods[order]).dictionary_encode(),
+            "goods_code": pa.DictionaryArray.from_arrays(pa.array(self.goods_map[goods[order]].astype(np.int32)),
+                                                         pa.array(self.goods_codes)),
             "kind": pa.DictionaryArray.from_arrays(pa.array(np.where(special, 0, 1)[order].astype(np.int8)),
                                                    pa.array(["special", "ordinary"])),
             "status": pa.DictionaryArray.from_arrays(pa.array(status[order].astype(np.int8)),
@@ -164,11 +168,11 @@ class InvoiceMaker:
             sellers += [src, pt]
             buyers += [pt, rec]
             amounts += [amt / markup, amt]
-            goods += [np.array(FAKE_GOODS)[rng.integers(0, len(FAKE_GOODS), len(rec))],
-                      np.array(RELABEL_GOODS)[rng.integers(0, len(RELABEL_GOODS), len(rec))]]
+            goods += [self.fake_offset + rng.integers(0, len(FAKE_GOODS), len(rec)),
+                      self.fake_offset + len(FAKE_GOODS) + rng.integers(0, len(RELABEL_GOODS), len(rec))]
             days += [d_src, d_pt]
         if not sellers:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0), np.zeros(0, dtype="<U19"), empty
+            return empty, empty, np.zeros(0), empty, empty
         return (np.concatenate(sellers), np.concatenate(buyers), np.concatenate(amounts), np.concatenate(goods),
                 np.concatenate(days))

@@ -38,8 +38,9 @@ def month_returns(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     # --- VAT
     uninvoiced = trade.revenue * (1 - pop.coverage) * rng.uniform(0.9, 1.1, n)
     declared = np.maximum(trade.sales, 0) * rng.uniform(1.0, 1.04, n) + uninvoiced
-    timing = rng.random(n) < 0.02
-    declared = np.where(timing, np.maximum(trade.sales, 0) * rng.uniform(0.85, 1.0, n), declared)
+    timing_u = rng.random(n)
+    declared = np.where(timing_u < 0.02, np.maximum(trade.sales, 0) * rng.uniform(0.85, 1.0, n), declared)
+    declared = np.where(timing_u > 0.995, np.maximum(trade.sales, 0) * rng.uniform(0.6, 0.85, n), declared)
     honest = cents_of(declared)
     under = plan.in_window("under_reported_sales", m)
     declared = np.where(under, np.maximum(trade.sales, 0) * plan.ratio * rng.uniform(0.95, 1.05, n), declared)
@@ -49,7 +50,7 @@ def month_returns(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     files = active & ~plan.in_window("non_filer", m)
     rate = np.where(pop.general, np.array([i.rate for i in INDUSTRIES])[pop.industry], 0.03)
     out_tax = cents_of(declared * rate)
-    in_tax = np.where(pop.general, cents_of(trade.input_tax), 0.0)
+    in_tax = np.where(pop.general, cents_of(np.maximum(trade.input_tax, 0.0)), 0.0)
     payable = np.maximum(out_tax - in_tax, 0.0)
     honest_payable = np.maximum(cents_of(honest * rate) - in_tax, 0.0)
     evaded = np.where(active & (role == 0), np.maximum(honest_payable - np.where(files, payable, 0.0), 0.0), 0.0)

@@ -49,7 +49,7 @@ def timestamp_array(seconds: np.ndarray) -> pa.Array:
 
 def const(value: str, n: int) -> pa.Array:
     """A string column repeating ``value``."""
-    return pa.array(np.full(n, value, dtype=object), pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 class TableSink:

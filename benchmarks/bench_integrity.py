@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -23,7 +25,9 @@ from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.integrity.service import run_integrity_scan
 
-MATTERS = "['VAT_REFUND','TAX_REDUCTION','PENALTY','DEFERRAL','DEREGISTRATION','INVOICE_QUOTA','RISK_RESPONSE','ABNORMAL_LIFT']"
+MATTERS = (
+    "['VAT_REFUND','TAX_REDUCTION','PENALTY','DEFERRAL','DEREGISTRATION','INVOICE_QUOTA','RISK_RESPONSE','ABNORMAL_LIFT']"
+)
 ACTIONS = "['submit','accept','approve','close','query','export','modify','void']"
 OFFICERS, TAXPAYERS = 2000, 200_000
 
@@ -36,14 +40,16 @@ def generate(root: Path, rows: int) -> None:
     con = duckdb.connect()
     con.execute(f"""COPY (
       SELECT 'O' || i AS officer_id, 'Officer ' || i AS name, 'ID' || i AS id_number, 'Addr ' || i AS address,
-             '139' || lpad(CAST(i AS VARCHAR), 8, '0') AS phone, 'U' || (i % 50) AS unit_code, 'R' || (i % 10) AS region_code,
+             '139' || lpad(CAST(i AS VARCHAR), 8, '0') AS phone, 'U' || (i % 50) AS unit_code,
+             'R' || (i % 10) AS region_code,
              CASE WHEN i % 20 = 0 THEN 'leader' ELSE 'administrator' END AS role, CAST(1 + i % 5 AS BIGINT) AS level,
              NULL AS skills, DATE '2015-01-01' AS active_from, CAST(NULL AS DATE) AS active_to
       FROM range({OFFICERS}) t(i)) TO '{wh.table_dir("officers")}/part-0.parquet' (FORMAT parquet)""")
     con.execute(f"""COPY (
       SELECT 'REG' || i AS registration_id, 'T' || i AS tin, 'Firm ' || i AS name, 'enterprise' AS kind,
              'LR' || i AS legal_rep_id, 'FO' || i AS finance_officer_id, 'Street ' || i AS address,
-             '0755' || lpad(CAST(i AS VARCHAR), 8, '0') AS phone, 'C3911' AS industry_code, 'R' || (i % 10) AS region_code,
+             '0755' || lpad(CAST(i AS VARCHAR), 8, '0') AS phone, 'C3911' AS industry_code,
+             'R' || (i % 10) AS region_code,
              DATE '2010-01-01' + CAST(i % 4000 AS INTEGER) AS registered_on,
              CASE WHEN i % 97 = 0 THEN 'abnormal' ELSE 'normal' END AS status
       FROM range({TAXPAYERS}) t(i)) TO '{wh.table_dir("taxpayers")}/part-0.parquet' (FORMAT parquet)""")
@@ -78,18 +84,31 @@ def main() -> None:
         generate(args.out, args.rows)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - start:.1f}s")
     backend = DuckDBBackend(Warehouse(args.out))
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     summary = run_integrity_scan(backend)
     seconds = time.perf_counter() - start
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     backend.close()
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     slowest = sorted(summary.runs, key=lambda r: -r.seconds)[:5]
-    print(json.dumps({
-        "rows": args.rows, "scan_seconds": round(seconds, 1), "hits": summary.hits, "officers": summary.officers,
-        "rules_ok": sum(r.status == "ok" for r in summary.runs),
-        "rules_skipped": [r.code for r in summary.runs if r.status == "skipped"],
-        "rules_error": [f"{r.code}: {r.reason}" for r in summary.runs if r.status == "error"],
-        "slowest": {r.code: round(r.seconds, 1) for r in slowest},
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "scan_seconds": round(seconds, 1),
+                "scan_cpu_seconds": round(cpu, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),
+                "hits": summary.hits,
+                "officers": summary.officers,
+                "rules_ok": sum(r.status == "ok" for r in summary.runs),
+                "rules_skipped": [r.code for r in summary.runs if r.status == "skipped"],
+                "rules_error": [f"{r.code}: {r.reason}" for r in summary.runs if r.status == "error"],
+                "slowest": {r.code: round(r.seconds, 1) for r in slowest},
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -64,12 +64,11 @@ def _off_hours(w: World, fire: bool) -> tuple[str, list[str]]:
 @scenario("TAXPAYER_CONCENTRATION")
 def _concentration(w: World, fire: bool) -> tuple[str, list[str]]:
     ops = []
-    for i in range(6):
-        who = "A3" if fire else f"A{3 + i % 3}"
-        ops.append(w.op(who, "submit", f"X{i}", WED + i * D, tin="T900"))
-        ops.append(w.op(who, "accept", f"X{i}", WED + i * D + H, tin="T900"))
-        w.op(f"L{i % 2 + 1}", "approve", f"X{i}", WED + i * D + 2 * H, tin="T900")
-    return "A3", ops
+    for i in range(8):
+        w.op("A3", "submit", f"X{i}", WED + i * D, tin="T900")
+        who = "L1" if fire or i % 2 else "L2"  # near miss: 4 cases each
+        ops.append(w.op(who, "approve", f"X{i}", WED + i * D + 2 * H, tin="T900"))
+    return "L1", ops if fire else []
 
 
 @scenario("REPEATED_RELIEF")
@@ -82,10 +81,16 @@ def _relief(w: World, fire: bool) -> tuple[str, list[str]]:
 
 @scenario("THRESHOLD_STRUCTURING")
 def _structuring(w: World, fire: bool) -> tuple[str, list[str]]:
-    w.officer("A7")
-    amounts = [49000, 48500, 49900, 12345] if fire else [49000, 48500, 51000, 12345]
-    ops = [w.op("A7", "submit", f"X{i}", WED + i * D, tin="T001", amount=a) for i, a in enumerate(amounts)]
-    return "A7", ops[:3]
+    amounts = [49000, 46000, 49900, 12345] if fire else [49000, 46000, 51000, 12345]
+    ops = [w.op("L1", "approve", f"X{i}", WED + i * D, tin="T001", amount=a) for i, a in enumerate(amounts)]
+    return "L1", ops[:3]
+
+
+@scenario("OFF_HOURS_ACTIVITY")
+def _off_hours_activity(w: World, fire: bool) -> tuple[str, list[str]]:
+    w.op("A2", "query", None, WED.replace(hour=23), tin="T001")  # peers: one night query
+    n = 6 if fire else 4
+    return "A1", [w.op("A1", "query", None, WED.replace(hour=23) + i * D, tin="T001") for i in range(n)]
 
 
 @scenario("VOID_REISSUE")
@@ -224,14 +229,20 @@ def _no_issue_rate(w: World, fire: bool) -> tuple[str, list[str]]:
 def _edit_after(w: World, fire: bool) -> tuple[str, list[str]]:
     w.op("A1", "accept", "E1", WED, tin="T001")
     w.op("A1", "close", "E1", WED + D, tin="T001")
-    return "A2", [w.op("A2", "modify", "E1", WED + (2 * D if fire else H), tin="T001")]
+    if not fire:  # the normal path: reopen, modify, close again
+        w.op("A2", "reopen", "E1", WED + 2 * D, tin="T001")
+        w.op("A1", "close", "E1", WED + 4 * D, tin="T001")
+    return "A2", [w.op("A2", "modify", "E1", WED + 3 * D, tin="T001")]
 
 
 @scenario("REOPEN_AFTER_CLOSE")
 def _reopen(w: World, fire: bool) -> tuple[str, list[str]]:
-    w.op("A1", "accept", "E1", WED, tin="T001")
-    w.op("A1", "close", "E1", WED + D, tin="T001")
-    return "A2", [w.op("A2", "reopen", "E1", WED + (2 * D if fire else H), tin="T001")]
+    ops = []
+    for i in range(3 if fire else 2):
+        w.op("A1", "accept", f"E{i}", WED, tin="T001")
+        w.op("A1", "close", f"E{i}", WED + D, tin="T001")
+        ops.append(w.op("A2", "reopen", f"E{i}", WED + 2 * D, tin="T001"))
+    return "A2", ops
 
 
 @scenario("OVERDUE_TASK")

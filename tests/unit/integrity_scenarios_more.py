@@ -46,13 +46,13 @@ def _then_finding(w: World, fire: bool) -> tuple[str, list[str]]:
 
 @scenario("PENALTY_BOTTOM_RANGE")
 def _bottom(w: World, fire: bool) -> tuple[str, list[str]]:
-    w.officer("L3", level=5, role="leader", unit="U2")
+    w.officer("L9", level=5, role="leader", unit="U2")
     amounts = [100.0] * 5 if fire else [100.0, 100.0, 100.0, 3000.0, 3000.0]
     ops = [
-        w.op("L3", "approve", f"PX{i}", WED + i * D, matter="PENALTY", tin="T001", amount=a, system="inspection")
+        w.op("L9", "approve", f"PX{i}", WED + i * D, matter="PENALTY", tin="T001", amount=a, system="inspection")
         for i, a in enumerate(amounts)
     ]
-    return "L3", ops[:3]
+    return "L9", ops[:3]
 
 
 @scenario("REVIEW_UNFAIR")

@@ -19,6 +19,7 @@ from taxloop.integrity.eventlog_import import OPERATION_LOG_SCHEMA
 from taxloop.integrity.scan import run_rule
 from taxloop.rules.spec import RuleSpec
 
+TABLES = ("operation_log", "officers", "taxpayers", "payments", "audit_outcomes")
 WED = dt.datetime(2025, 3, 5, 9, 0)  # a Wednesday
 
 
@@ -132,22 +133,23 @@ class World:
                 out[name] = pa.Table.from_pylist(rows)
         return out
 
-    def backend(self, root: Path) -> DuckDBBackend:
-        """A DuckDB backend whose tables are this world's."""
-        backend = DuckDBBackend(Warehouse(root).ensure())
+    def load(self, backend: DuckDBBackend) -> DuckDBBackend:
+        """Replace the backend's in-memory tables with this world's."""
+        for name in TABLES:
+            backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
         for name, table in self.tables().items():
             backend.con.register(f"_{name}", table)
             backend.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_{name}"')
             backend.con.unregister(f"_{name}")
         return backend
 
-    def run(self, spec: RuleSpec, root: Path, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Hits of one rule as dicts."""
-        backend = self.backend(root)
-        try:
-            return run_rule(backend, spec, "test", params).to_pylist()
-        finally:
-            backend.close()
+    def backend(self, root: Path) -> DuckDBBackend:
+        """A new DuckDB backend whose tables are this world's."""
+        return self.load(DuckDBBackend(Warehouse(root).ensure(), threads=1))
+
+    def run(self, spec: RuleSpec, backend: DuckDBBackend, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Hits of one rule as dicts (the world's tables are loaded into ``backend`` first)."""
+        return run_rule(self.load(backend), spec, "test", params).to_pylist()
 
 
 def baseline(n_cases: int = 24) -> World:
@@ -157,6 +159,8 @@ def baseline(n_cases: int = 24) -> World:
         w.officer(f"A{i}", level=2, unit="U1")
     w.officer("L1", level=5, role="leader", unit="U2")
     w.officer("L2", level=5, role="leader", unit="U2")
+    w.officer("L3", level=5, role="leader", unit="U2")
+    w.officer("L4", level=5, role="leader", unit="U2")
     w.officer("R1", level=3, role="reviewer", unit="U3")
     for i in range(1, 4):
         w.officer(f"I{i}", level=3, role="inspector", unit="U4")
@@ -166,7 +170,7 @@ def baseline(n_cases: int = 24) -> World:
     for i in range(n_cases):
         day = WED + dt.timedelta(days=7 * (i // 4))
         case, tin, m = f"C{i:03d}", f"T{i % 12:03d}", matters[i % 4]
-        sub, chk, app = f"A{i % 6 + 1}", f"A{(i + 1) % 6 + 1}", f"L{i % 2 + 1}"
+        sub, chk, app = f"A{i % 6 + 1}", f"A{(i + 1) % 6 + 1}", f"L{(i // 12 + i) % 4 + 1}"
         amt = 1234.0 * (i + 1)
         w.op(sub, "submit", case, day, matter=m, tin=tin, amount=amt)
         w.op(chk, "accept", case, day + dt.timedelta(hours=1), matter=m, tin=tin)
@@ -174,11 +178,11 @@ def baseline(n_cases: int = 24) -> World:
         w.op(chk, "close", case, day + dt.timedelta(days=1, hours=1), matter=m, tin=tin)
     for i in range(18):
         case, off, tin = f"K{i:03d}", f"A{i % 6 + 1}", f"T{(i + 5) % 12:03d}"
-        t0 = WED + dt.timedelta(days=3 * i)
+        t0 = WED + dt.timedelta(days=7 * i)
         note = "no_issue" if i % 3 == 0 else "adjusted: tax assessed"
         w.op(off, "accept", case, t0, matter="RISK_RESPONSE", tin=tin, level=3)
         w.op(off, "query", case, t0 + dt.timedelta(days=2), matter="RISK_RESPONSE", tin=tin)
-        w.op(off, "close", case, t0 + dt.timedelta(days=10), matter="RISK_RESPONSE", tin=tin, level=3, note=note)
+        w.op(off, "close", case, t0 + dt.timedelta(days=14), matter="RISK_RESPONSE", tin=tin, level=3, note=note)
     for i in range(9):
         case, off, tin = f"P{i:03d}", f"I{i % 3 + 1}", f"T{i % 12:03d}"
         t0 = WED + dt.timedelta(days=7 * i)

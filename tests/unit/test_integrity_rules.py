@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import integrity_scenarios_more  # noqa: F401  (registers the remaining scenarios)
@@ -9,6 +10,8 @@ import pytest
 from integrity_scenarios import SCENARIOS
 from integrity_world import baseline
 
+from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.warehouse import Warehouse
 from taxloop.integrity.scan import load_integrity_rules, run_integrity_rules
 from taxloop.rules.spec import RuleSpec
 
@@ -41,15 +44,23 @@ def test_baseline_is_clean_for_every_rule(tmp_path: Path) -> None:
     assert hits.num_rows == 0, hits.to_pylist()[:3]
 
 
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBBackend]:
+    """One DuckDB connection for the module; each test replaces its tables."""
+    backend = DuckDBBackend(Warehouse(tmp_path_factory.mktemp("wh")).ensure(), threads=1)
+    yield backend
+    backend.close()
+
+
 def _spec(code: str) -> RuleSpec:
     return SPECS[code]
 
 
 @pytest.mark.parametrize("code", sorted(SCENARIOS))
-def test_rule_fires(code: str, tmp_path: Path) -> None:
+def test_rule_fires(code: str, duck: DuckDBBackend) -> None:
     world = baseline()
     officer, evidence = SCENARIOS[code](world, True)
-    hits = world.run(_spec(code), tmp_path)
+    hits = world.run(_spec(code), duck)
     mine = [h for h in hits if h["officer_id"] == officer]
     assert mine, f"{code}: no hit for {officer}; hits: {hits}"
     found = {e for h in mine for e in (h["evidence"] or "").split(";")}
@@ -62,8 +73,8 @@ def test_rule_fires(code: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("code", sorted(SCENARIOS))
-def test_rule_quiet_on_near_miss(code: str, tmp_path: Path) -> None:
+def test_rule_quiet_on_near_miss(code: str, duck: DuckDBBackend) -> None:
     world = baseline()
     SCENARIOS[code](world, False)
-    hits = world.run(_spec(code), tmp_path)
+    hits = world.run(_spec(code), duck)
     assert hits == [], f"{code}: fired on the near miss: {hits}"

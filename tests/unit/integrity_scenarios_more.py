@@ -120,10 +120,10 @@ def _dereg(w: World, fire: bool) -> tuple[str, list[str]]:
     return "L1", [w.op("L1", "approve", "DR1", WED, matter="DEREGISTRATION", tin="T001" if fire else "T002")]
 
 
-@scenario("REFUND_TO_ABNORMAL")
-def _refund_abnormal(w: World, fire: bool) -> tuple[str, list[str]]:
-    w.taxpayer("T930", status="abnormal")
-    return "L1", [w.op("L1", "approve", "RF1", WED, matter="VAT_REFUND" if fire else "INVOICE_QUOTA", tin="T930")]
+@scenario("REFUND_AFTER_DEREG")
+def _refund_dereg(w: World, fire: bool) -> tuple[str, list[str]]:
+    w.taxpayer("T930", status="deregistered", deregistered_on=dt.date(2025, 3, 1) if fire else dt.date(2025, 3, 10))
+    return "L1", [w.op("L1", "approve", "RF1", WED, matter="VAT_REFUND", tin="T930")]
 
 
 @scenario("INVOICE_QUOTA_NEW_FIRM")

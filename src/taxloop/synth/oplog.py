@@ -10,6 +10,7 @@ from taxloop.synth import names
 from taxloop.synth.calendar import Calendar
 from taxloop.synth.cases import (
     ACTIONS,
+    CLOSE,
     EXPORT,
     LIFT,
     MATTER_SHARE,
@@ -154,7 +155,7 @@ def operation_log(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     ops_n = expand(rng, normal, 0)
     ops_p = expand(rng, planted, len(normal.matter))
     ops = {c: np.concatenate([ops_n[c], ops_p[c]]) for c in ops_n}
-    noise = (rng.random(len(ops["ts"])) < 0.005) & (ops["viol"] < 0)
+    noise = (rng.random(len(ops["ts"])) < 0.01) & (ops["viol"] < 0) & (ops["action"] == CLOSE)
     ops["ts"] = np.where(noise, ops["ts"] // 86400 * 86400 + rng.integers(22 * 3600, 23 * 3600 + 1800,
                                                                          len(ops["ts"])), ops["ts"])
     q = len(normal.matter) * 3 // 2

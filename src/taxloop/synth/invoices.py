@@ -128,7 +128,8 @@ class InvoiceMaker:
         )
         order = np.argsort(day, kind="stable")
         total = len(seller)
-        inv_id = pc.binary_join_element_wise(self.cal.period(m).replace("-", ""), names.digits(np.arange(total), 10), "")
+        prefix = self.cal.period(m).replace("-", "")
+        inv_id = pc.binary_join_element_wise(prefix, names.digits(np.arange(total), 10), "")
         buyer_tin = tins.take(pa.array(np.maximum(buyer, 0)[order]))
         trade.table = pa.table({
             "invoice_id": inv_id,

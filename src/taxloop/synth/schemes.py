@@ -74,8 +74,8 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
     pool = list(rng.permutation(np.flatnonzero(eligible)))
 
     def take(k: int, cond: np.ndarray | None = None) -> np.ndarray:
-        chosen = []
-        rest = []
+        chosen: list[int] = []
+        rest: list[int] = []
         while pool and len(chosen) < k:
             i = pool.pop()
             (chosen if cond is None or cond[i] else rest).append(i)

@@ -107,4 +107,4 @@ def write_table(out_dir: Path, name: str, data: pa.Table, fmt: str) -> int:
     """Write a whole table at once; returns its row count."""
     with TableSink(out_dir, name, fmt) as sink:
         sink.write(data)
-    return data.num_rows
+    return int(data.num_rows)

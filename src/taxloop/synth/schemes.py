@@ -51,13 +51,20 @@ class SchemePlan:
     role: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # 0 none 1 src 2 pt 3 recipient
     gang_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    def mask(self, code: str) -> np.ndarray:
+        """Boolean mask of the entities planted with ``code`` (cached)."""
+        cache = self.__dict__.setdefault("_masks", {})
+        if code not in cache:
+            cache[code] = np.asarray(self.scheme == code)
+        return np.asarray(cache[code])
+
     def members(self, code: str) -> np.ndarray:
         """Indices of the entities planted with ``code``."""
         return np.flatnonzero(self.scheme == code)
 
     def in_window(self, code: str, m: int) -> np.ndarray:
         """Boolean mask: entity runs ``code`` in month ``m``."""
-        return np.asarray((self.scheme == code) & (self.start <= m) & (self.end > m))
+        return np.asarray(self.mask(code) & (self.start <= m) & (self.end > m))
 
 
 def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemePlan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from taxloop.synth.calendar import Calendar
 from taxloop.synth.params import SynthParams
@@ -90,6 +91,8 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         return np.array(chosen, dtype=np.int64)
 
     gangs = []
+    phone_to: list[int] = []
+    phone_from: list[int] = []
     n_gangs = max(3, round(n / 3000 * params.scheme_rate))
     enterprise = pop.kind == ENTERPRISE
     big_general = pop.general & (pop.revenue > 3e6) & (pop.revenue < 3e8)
@@ -122,6 +125,13 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         if len(pts) > 2:
             pop.legal_rep[pts[2]] = pop.legal_rep[src[1]]
         pop.finance[shells] = pop.finance[src[0]]
+        phone_to += [int(pts[1]), int(src[-1])]
+        phone_from += [int(src[0]), int(pts[0])]
+
+    if phone_to:
+        phones = pop.phone.to_numpy(zero_copy_only=False).copy()
+        phones[phone_to] = phones[phone_from]
+        pop.phone = pa.array(phones, pa.string())
 
     for code, share in WINDOW_SCHEMES + OTHER_SCHEMES:
         k = max(8, round(n * share * params.scheme_rate))

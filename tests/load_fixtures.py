@@ -12,7 +12,8 @@ TAXPAYERS_HEADER = (
     "industry_code,region_code,vat_status,registered_capital,registered_on,deregistered_on,status"
 )
 TAXPAYERS_ROWS = [
-    'R001,00912345678901234X,深圳甲有限公司,enterprise,110101199001011234,张三,,"深圳市南山区, 1号",0755-1,C3911,440305,general,1000000.00,2015-03-01,,normal',
+    'R001,00912345678901234X,深圳甲有限公司,enterprise,110101199001011234,张三,,"深圳市南山区, 1号",0755-1,'
+    "C3911,440305,general,1000000.00,2015-03-01,,normal",
     "R002,00912345678901235X,乙商行,individual_business,,,,,,F5191,440303,small_scale,,2018-07-15,,normal",
     "R003,91440300MA5XXXXX1,丙科技有限公司,enterprise,,,,,,I6510,440305,general,500000,2020-01-02,2023-05-01,deregistered",
     "R004,91440300MA5XXXXX2,丁贸易,enterprise,,,,,,F5191,440306,,12.5,2021-11-30,,abnormal",
@@ -86,6 +87,9 @@ def small_dataset(root: Path) -> Path:
     write_csv(
         root / "land_parcels.csv",
         "parcel_id,holder_id,area_m2,grade,held_from,held_to,provider,delivered_on",
-        ["P1,00912345678901234X,1200.50,3,2019-01-01,,NRD,2024-04-01", "P2,91440300MA5XXXXX1,80,5,2020-06-01,2023-05-01,NRD,2024-04-01"],
+        [
+            "P1,00912345678901234X,1200.50,3,2019-01-01,,NRD,2024-04-01",
+            "P2,91440300MA5XXXXX1,80,5,2020-06-01,2023-05-01,NRD,2024-04-01",
+        ],
     )
     return root

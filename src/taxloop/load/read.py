@@ -47,15 +47,15 @@ def _csv(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile, id
             f" columns={cols}, delim=',', quote='\"', escape='\"', strict_mode=true, store_rejects=true,"
             f" rejects_table='{rej}', rejects_scan='{scan}', rejects_limit=0)"
         )
-        bad = con.execute(
-            f"SELECT line - 1, min(error_type), string_agg(DISTINCT error_message, '; '), min(csv_line)"
-            f" FROM {rej} GROUP BY line ORDER BY line"
-        ).fetchall()
+        kinds = con.execute(f"SELECT DISTINCT error_type, min(line) - 1 FROM {rej} GROUP BY 1").fetchall()
     except duckdb.Error as exc:
         raise LoadError(src.path, f"cannot be read as CSV / 无法按 CSV 读取: {exc}") from None
-    for line, kind, _msg, _text in bad:
+    for kind, line in kinds:
         if "ENCODING" in str(kind).upper():
             raise LoadError(src.path, "not UTF-8 encoded / 文件不是 UTF-8 编码", line=int(line))
+    bad = f"__bad_{idx}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS {_bad_lines_sql(rej)}")
+    n_bad = int(con.execute(f"SELECT count(*) FROM {bad}").fetchall()[0][0])
     good = int(con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0])
     # good row k (1-based) sits at data line k + (number of rejected lines r_i with r_i - i < k)
     gaps = f"__gap_{idx}"
@@ -73,12 +73,29 @@ def _csv(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile, id
         f" FROM (SELECT rowid + 1 AS k, * FROM {raw}) r ASOF LEFT JOIN {gaps} g ON r.k > g.gap"
     )
     nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(n)}" for n in names)
-    bad_sql = (
-        f"SELECT {nulls}, {idx} AS _file_idx, {path} AS _src_file, CAST(line - 1 AS BIGINT) AS _src_line,"
-        f" 'line ' || (line - 1) || ': ' || min(error_type) || ' — ' || string_agg(DISTINCT error_message, '; ')"
-        f" || ' / 行格式错误（列数或引号不对）' AS _malformed, min(csv_line) AS _raw_line FROM {rej} GROUP BY line"
+    bad_sql = f"SELECT {nulls}, {idx} AS _file_idx, {path} AS _src_file, _src_line, _malformed, _raw_line FROM {bad}"
+    return FileRead(f"{good_sql} UNION ALL {bad_sql}", good + n_bad, (raw, rej, scan, gaps, bad))
+
+
+def _bad_lines_sql(rej: str) -> str:
+    """SQL of one quarantine line per rejected CSV record.
+
+    An unterminated quote swallows every following line into one record: it is split back into its lines so
+    that each of them is counted and quarantined with its own line number.
+    """
+    nl = "chr(10)"
+    text = f"rtrim(replace(csv_line, chr(13), ''), {nl})"
+    return (
+        "WITH b AS (SELECT line - 1 AS first, min(error_type) AS kind,"
+        f" string_agg(DISTINCT error_message, '; ') AS msg, min({text}) AS text FROM {rej} GROUP BY line),"
+        f" s AS (SELECT *, CASE WHEN kind = 'UNQUOTED VALUE' THEN string_split(text, {nl}) ELSE [text] END AS parts"
+        " FROM b),"
+        " u AS (SELECT *, unnest(range(1, len(parts) + 1)) AS i FROM s)"
+        " SELECT CAST(first + i - 1 AS BIGINT) AS _src_line,"
+        " CASE WHEN i = 1 THEN 'line ' || first || ': ' || kind || ' — ' || msg"
+        " ELSE 'line ' || (first + i - 1) || ': swallowed by the unterminated quote of line ' || first END"
+        " || ' / 行格式错误（列数或引号不对）' AS _malformed, parts[i] AS _raw_line FROM u"
     )
-    return FileRead(f"{good_sql} UNION ALL {bad_sql}", good + len(bad), (raw, rej, scan, gaps))
 
 
 def _render_parquet(table: TableSource, src: SourceFile) -> dict[str, str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from load_fixtures import small_dataset
 from typer.testing import CliRunner
 
+from load_fixtures import small_dataset
 from taxloop.cli.main import build_app
 
 

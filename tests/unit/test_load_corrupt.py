@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-from load_fixtures import TAXPAYERS_HEADER, TAXPAYERS_ROWS, VAT_HEADER, invoices_table, write_csv
 
+from load_fixtures import TAXPAYERS_HEADER, TAXPAYERS_ROWS, VAT_HEADER, invoices_table, write_csv
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import load_dataset
 

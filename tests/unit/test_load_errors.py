@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from load_fixtures import TAXPAYERS_HEADER, TAXPAYERS_ROWS, VAT_HEADER, VAT_ROWS, small_dataset, write_csv
 
+from load_fixtures import TAXPAYERS_HEADER, TAXPAYERS_ROWS, VAT_HEADER, VAT_ROWS, small_dataset, write_csv
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import LoadError, load_dataset
 
@@ -63,9 +63,7 @@ def _garbage_parquet(d: Path) -> Path:
         (_garbage_parquet, "Parquet"),
     ],
 )
-def test_bad_file_is_named_and_warehouse_unchanged(
-    tmp_path: Path, spoil: Callable[[Path], Path], words: str
-) -> None:
+def test_bad_file_is_named_and_warehouse_unchanged(tmp_path: Path, spoil: Callable[[Path], Path], words: str) -> None:
     wh = Warehouse(tmp_path / "wh")
     first = load_dataset(small_dataset(tmp_path / "v1"), wh)
     assert first.rows_loaded > 0

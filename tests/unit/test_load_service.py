@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from load_fixtures import small_dataset
 
+from load_fixtures import small_dataset
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import LoadReport, load_dataset

@@ -8,6 +8,7 @@ both formats go through the same rules; floats that hold a 2-decimal amount are 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -15,7 +16,7 @@ import duckdb
 from taxloop.contract.schema import TableSpec
 from taxloop.load.discover import SourceFile, TableSource
 from taxloop.load.errors import LoadError
-from taxloop.load.rules import ident, lit
+from taxloop.load.rules import ident, lit, read_expr
 
 LINEAGE = ("_file_idx", "_src_file", "_src_line", "_malformed", "_raw_line")
 
@@ -33,7 +34,7 @@ def _columns_sql(spec: TableSpec, extras: list[str], src: SourceFile, render: di
     out = []
     for name in [*spec.columns, *extras]:
         expr = render.get(name, ident(name)) if name in src.columns else "NULL"
-        out.append(f"CAST({expr} AS VARCHAR) AS {ident(name)}")
+        out.append(f"{read_expr(spec.columns.get(name), expr)} AS {ident(name)}")
     return ", ".join(out)
 
 
@@ -135,8 +136,7 @@ def read_file(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFil
     return _parquet(con, table, src, idx)
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: TableSource, offset: int = 0) -> tuple[str, int, list[str]]:
-    """SQL of every row of a table as text with lineage, the total data rows, and temp tables to drop."""
-    reads = [read_file(con, table, src, offset + i) for i, src in enumerate(table.files)]
-    sql = " UNION ALL ".join(f"({r.select})" for r in reads)
-    return sql, sum(r.rows for r in reads), [t for r in reads for t in r.temp_tables]
+def read_files(con: duckdb.DuckDBPyConnection, table: TableSource, offset: int = 0) -> Iterator[FileRead]:
+    """Prepare the table's files one at a time (the caller drops each file's temp tables when done)."""
+    for i, src in enumerate(table.files):
+        yield read_file(con, table, src, offset + i)

@@ -28,9 +28,23 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def trimmed(col: str) -> str:
-    """Name of the helper column holding the trimmed, empty-as-NULL text of ``col``."""
-    return ident(f"__v_{col}")
+def trimmed(col: ColumnSpec) -> str:
+    """SQL of the trimmed, empty-as-NULL text of a column.
+
+    The reader already trims typed columns (dates, numbers, codes) and turns blanks into NULL; free-text
+    columns are kept exactly as delivered, so they are trimmed here for the missing-value check only.
+    """
+    if col.type == "str":
+        return f"NULLIF(trim({ident(col.name)}), '')"
+    return ident(col.name)
+
+
+def read_expr(col: ColumnSpec | None, expr: str) -> str:
+    """SQL turning a delivered value into the text the checks see (trimmed, blank = NULL, for typed columns)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    if col is None or col.type == "str":
+        return text
+    return f"NULLIF(trim({text}), '')"
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,7 @@ def _num(x: float) -> str:
 
 def column_checks(col: ColumnSpec) -> list[Check]:
     """The checks of one column, in the order they are tried."""
-    v = trimmed(col.name)
+    v = trimmed(col)
     shown = f"{lit(col.name + ': ')} || {lit(chr(39))} || left({ident(col.name)}, 80) || {lit(chr(39))}"
     checks: list[Check] = []
     typed = _typed_checks(col, v, shown)
@@ -98,11 +112,6 @@ def _typed_checks(col: ColumnSpec, v: str, shown: str) -> list[Check]:
     return checks
 
 
-def trimmed_select(spec: TableSpec) -> str:
-    """Select list adding ``__v_<col>`` (trimmed text, empty = NULL) for every contract column."""
-    return ", ".join(f"NULLIF(trim({ident(c)}), '') AS {trimmed(c)}" for c in spec.columns)
-
-
 def table_checks(spec: TableSpec) -> list[Check]:
     """Every check of a table in order: malformed row, then each column's checks."""
     checks = [Check(MALFORMED, "_malformed IS NOT NULL", "_malformed")]
@@ -132,7 +141,7 @@ def rule_sql(checks: list[Check], idx: str, dup_rule: str) -> tuple[str, str]:
 
 def typed_expr(col: ColumnSpec, safe: bool = False) -> str:
     """SQL casting the trimmed text of a valid value to the column's warehouse type (TRY_CAST when ``safe``)."""
-    v = trimmed(col.name)
+    v = trimmed(col)
     cast = "TRY_CAST" if safe else "CAST"
     if col.type == "str":
         return f"NULLIF({ident(col.name)}, '')"

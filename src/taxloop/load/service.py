@@ -24,7 +24,6 @@ from taxloop.contract.schema import Contract, load_contract
 from taxloop.load.discover import Dataset, TableSource, discover
 from taxloop.load.errors import LoadError
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
-from taxloop.load.read import read_table
 from taxloop.load.report import LoadReport, TableReport
 from taxloop.load.stage import check_table, stage_table
 
@@ -100,18 +99,16 @@ def _load_table(
     con: duckdb.DuckDBPyConnection, table: TableSource, wh: Warehouse, staging: Path, load_id: str, offset: int
 ) -> TableReport:
     out = _table_report(table)
-    raw_sql, rows_read, temps = read_table(con, table, offset)
     try:
-        chk = check_table(con, table, raw_sql, load_id)
+        chk, rows_read = check_table(con, table, load_id, offset)
     except duckdb.Error as exc:
         files = ", ".join(out.files)
         raise LoadError(files, f"cannot read table {table.name!r} / 无法读取: {exc}") from None
-    for t in temps:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
     staged = stage_table(
         con, table, chk, staging, wh.table_dir(table.name, "tables"), wh.table_dir(table.name, "quarantine")
     )
     con.execute(f"DROP TABLE IF EXISTS {chk}")
+    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
     if staged.rows_checked != rows_read:
         raise RuntimeError(f"{table.name}: read {rows_read} rows but checked {staged.rows_checked} (loader bug)")
     out.rows_read = rows_read

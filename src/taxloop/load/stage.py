@@ -15,16 +15,8 @@ from pathlib import Path
 import duckdb
 
 from taxloop.load.discover import TableSource
-from taxloop.load.rules import (
-    dedup_key,
-    first_failure_sql,
-    ident,
-    lit,
-    rule_sql,
-    table_checks,
-    trimmed_select,
-    typed_expr,
-)
+from taxloop.load.read import read_files
+from taxloop.load.rules import dedup_key, first_failure_sql, ident, lit, rule_sql, table_checks, typed_expr
 
 
 @dataclass
@@ -48,24 +40,39 @@ def _has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
-def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, raw_sql: str, load_id: str) -> str:
-    """Materialise ``__chk_<table>``: the raw text rows plus ``_rule`` and ``_reason`` (NULL = the row is good)."""
+def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str, offset: int = 0) -> tuple[str, int]:
+    """Materialise ``__chk_<table>`` (text rows + ``_rule_idx``, the first failing check, 0 = good) file by file,
+    and ``__dup_<table>`` (rank of each good row among rows of the same key, only for repeated keys).
+
+    Returns the name of the checked table and the number of data rows read from the files.
+    """
     spec = table.spec
     checks = table_checks(spec)
-    keys, dup_rule = dedup_key(spec)
-    idx = first_failure_sql(checks)
-    rule, reason = rule_sql(checks, "_rule_idx", dup_rule)
-    window = f"PARTITION BY _rule_idx = 0, {', '.join(keys)} ORDER BY _file_idx, _src_line"
-    chk = f"__chk_{spec.name}"
+    chk, dup = f"__chk_{spec.name}", f"__dup_{spec.name}"
+    rows = 0
+    for i, part in enumerate(read_files(con, table, offset)):
+        select = f"SELECT *, {first_failure_sql(checks)} AS _rule_idx, {lit(load_id)} AS _load_id FROM ({part.select})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {chk} AS {select}" if i == 0 else f"INSERT INTO {chk} {select}")
+        rows += part.rows
+        for t in part.temp_tables:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    keys, _ = dedup_key(spec)
+    named = ", ".join(f"{k} AS __k{j}" for j, k in enumerate(keys))
+    match = " AND ".join(f"({k}) IS NOT DISTINCT FROM r.__k{j}" for j, k in enumerate(keys))
+    window = f"PARTITION BY {', '.join(keys)} ORDER BY _file_idx, _src_line"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {chk} AS"
-        f" WITH t AS (SELECT *, {trimmed_select(spec)} FROM ({raw_sql})),"
-        f" c AS (SELECT *, {idx} AS _rule_idx FROM t),"
-        f" d AS (SELECT *, row_number() OVER w AS _dup_rank,"
-        f" first_value(_src_file || ':' || _src_line) OVER w AS _dup_first FROM c WINDOW w AS ({window}))"
-        f" SELECT *, {rule} AS _rule, {reason} AS _reason, {lit(load_id)} AS _load_id FROM d"
+        f"CREATE OR REPLACE TEMP TABLE {dup} AS"
+        f" WITH r AS (SELECT {named} FROM {chk} WHERE _rule_idx = 0 GROUP BY ALL HAVING count(*) > 1)"
+        f" SELECT _file_idx, _src_line, row_number() OVER w AS _dup_rank,"
+        f" first_value(_src_file || ':' || _src_line) OVER w AS _dup_first"
+        f" FROM {chk} SEMI JOIN r ON {match} WHERE _rule_idx = 0 WINDOW w AS ({window})"
     )
-    return chk
+    return chk, rows
+
+
+def _joined(chk: str) -> str:
+    dup = chk.replace("__chk_", "__dup_", 1)
+    return f"{chk} LEFT JOIN {dup} USING (_file_idx, _src_line)"
 
 
 def loaded_select(table: TableSource, chk: str) -> str:
@@ -73,14 +80,20 @@ def loaded_select(table: TableSource, chk: str) -> str:
     typed = [f"{typed_expr(c)} AS {ident(n)}" for n, c in table.spec.columns.items()]
     extras = [ident(e) for e in table.extras]
     cols = ", ".join([*typed, *extras, "_src_file", "_src_line", "_load_id"])
-    return f"SELECT {cols} FROM {chk} WHERE _rule IS NULL"
+    return f"SELECT {cols} FROM {_joined(chk)} WHERE _rule_idx = 0 AND coalesce(_dup_rank, 1) = 1"
+
+
+def _rules(table: TableSource) -> tuple[str, str]:
+    _, dup_rule = dedup_key(table.spec)
+    return rule_sql(table_checks(table.spec), "_rule_idx", dup_rule)
 
 
 def quarantine_select(table: TableSource, chk: str) -> str:
-    """SQL of the rejected rows with their raw text values, rule, reason and lineage."""
+    """SQL of the rejected rows with their delivered text values, rule, reason and lineage."""
+    rule, reason = _rules(table)
     raw = [ident(n) for n in [*table.spec.columns, *table.extras]]
-    cols = ", ".join([*raw, "_src_file", "_src_line", "_rule", "_reason", "_raw_line", "_load_id"])
-    return f"SELECT {cols} FROM {chk} WHERE _rule IS NOT NULL"
+    cols = ", ".join([*raw, "_src_file", "_src_line", f"{rule} AS _rule", f"{reason} AS _reason", "_raw_line"])
+    return f"SELECT {cols}, _load_id FROM {_joined(chk)} WHERE _rule_idx > 0 OR coalesce(_dup_rank, 1) > 1"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> int:
@@ -96,7 +109,9 @@ def stage_table(
     """Write the merged table and quarantine of ``table`` under ``staging`` (the warehouse is not touched)."""
     name = table.name
     out = StagedTable()
-    for rule, n in con.execute(f"SELECT _rule, count(*) FROM {chk} GROUP BY _rule ORDER BY _rule").fetchall():
+    rule_sql_, _ = _rules(table)
+    counts = con.execute(f"SELECT {rule_sql_} AS r, count(*) FROM {_joined(chk)} GROUP BY r ORDER BY r").fetchall()
+    for rule, n in counts:
         out.rows_checked += int(n)
         if rule is None:
             out.rows_loaded = int(n)

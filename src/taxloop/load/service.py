@@ -31,7 +31,7 @@ from taxloop.load.stage import check_table, stage_table
 @contextmanager
 def _lock(wh: Warehouse) -> Iterator[None]:
     """One load at a time per warehouse (an OS lock, released even if the process dies)."""
-    with (wh.root / ".load.lock").open("w") as fh:
+    with (wh.root / ".load.lock").open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -43,11 +43,13 @@ def _csv(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile, id
     cols = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in src.columns) + "}"
     path = lit(str(src.path))
     try:
+        con.execute("SET preserve_insertion_order=true")  # rowid = order in the file: line numbers depend on it
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv({path}, header=true, auto_detect=false,"
             f" columns={cols}, delim=',', quote='\"', escape='\"', strict_mode=true, store_rejects=true,"
             f" rejects_table='{rej}', rejects_scan='{scan}', rejects_limit=0)"
         )
+        con.execute("SET preserve_insertion_order=false")
         kinds = con.execute(f"SELECT DISTINCT error_type, min(line) - 1 FROM {rej} GROUP BY 1").fetchall()
     except duckdb.Error as exc:
         raise LoadError(src.path, f"cannot be read as CSV / 无法按 CSV 读取: {exc}") from None

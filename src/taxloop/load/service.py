@@ -44,7 +44,7 @@ def _lock(wh: Warehouse) -> Iterator[None]:
 
 def _connect(tmp: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order=true")
+    con.execute("SET preserve_insertion_order=false")  # the CSV reader turns it on where line order matters
     con.execute(f"SET temp_directory='{str(tmp).replace(chr(39), chr(39) * 2)}'")
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")

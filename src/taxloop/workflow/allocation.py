@@ -105,7 +105,10 @@ class AllocationResult:
 
 def level_fit(gap: np.ndarray) -> np.ndarray:
     """Weight of an officer level minus task difficulty: best at 0..1, lower when over- or under-qualified."""
-    return np.where(gap < 0, 0.25 ** (-gap), np.where(gap <= 1, 1.0, 1.0 / gap))
+    g = gap.astype(np.float64)
+    under = 0.25 ** np.maximum(-g, 0.0)
+    over = 1.0 / np.maximum(g, 1.0)
+    return np.where(g < 0, under, over)
 
 
 def allocate(inputs: AllocationInputs) -> AllocationResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,7 +124,7 @@ def allocate_tasks(
     officers = uow.officers.all()
     conflicts = ConflictIndex(officers)
     rotation = uow.tasks.last_assignees([t.entity_id for t in todo if t.entity_id], rotation_depth)
-    run = AllocationRun(run_id=f"A{uow.now():%Y%m%d%H%M%S%f}", seed=seed)
+    run = AllocationRun(run_id=f"A{uow.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}", seed=seed)
     slots: list[TaskSlot] = []
     for t in todo:
         roles, min_level = eligibility(cat.get(t.matter_code))

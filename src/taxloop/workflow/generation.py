@@ -7,6 +7,7 @@ quota per region and week, keeping the random-sample share in every week.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -90,7 +91,7 @@ def generate_tasks(
             raise ValueError(f"derived table {name} is absent: run `taxloop scan` first / 缺少{name}")
     scan = scan_id or latest_scan(backend)
     now = uow.now()
-    batch_id = f"B{now:%Y%m%d%H%M%S%f}"
+    batch_id = f"B{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     scores = backend.query(f"SELECT * FROM risk_scores WHERE scan_id = {_q(scan)} ORDER BY rank").to_pylist()
     picked = [r for r in scores if str(r.get("level")) in levels or str(r.get("selection")) == "random"]
     hits: dict[str, list[dict[str, Any]]] = defaultdict(list)

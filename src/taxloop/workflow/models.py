@@ -68,6 +68,7 @@ class Task(BaseModel):
     tax_recovered: Decimal | None = None
     overdue: bool | None = None
     note: str | None = None
+    review_drawn: bool = False
     version: int = 1
 
     def row(self) -> dict[str, Any]:

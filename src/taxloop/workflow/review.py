@@ -20,11 +20,11 @@ from taxloop.workflow.uow import UnitOfWork
 
 
 def select_for_review(uow: UnitOfWork, share: float, seed: int) -> list[Task]:
-    """Draw ``share`` of finished, not yet sampled risk tasks (seeded) and create their review tasks."""
-    already = sa.select(reviews.c.task_id)
-    pool = uow.tasks.find(tasks.c.kind == "risk", tasks.c.status == "finished", tasks.c.task_id.not_in(already))
+    """Draw ``share`` of the finished risk tasks not drawn from before (seeded); create their review tasks."""
+    pool = uow.tasks.find(tasks.c.kind == "risk", tasks.c.status == "finished", tasks.c.review_drawn.is_(False))
     if not pool or share <= 0:
         return []
+    uow.tasks.update_many([{"task_id": t.task_id, "version": t.version, "review_drawn": True} for t in pool])
     n = round(len(pool) * share)
     rng = np.random.default_rng(seed)
     picked = sorted(rng.choice(len(pool), size=n, replace=False).tolist()) if n else []

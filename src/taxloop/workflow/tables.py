@@ -91,6 +91,7 @@ tasks = sa.Table(
     sa.Column("tax_recovered", sa.Numeric(18, 2)),
     sa.Column("overdue", sa.Boolean),
     sa.Column("note", sa.Text),
+    sa.Column("review_drawn", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

@@ -7,13 +7,27 @@ from collections import Counter
 from taxloop.workflow.allocation import AllocationInputs, OfficerSlot, TaskSlot, allocate, recheck
 
 
-def _off(oid: str, scope: str = "R1", level: int = 3, skills: tuple[str, ...] = (), capacity: int = 1000,
-         unit: str = "U1", role: str = "inspector", workload: int = 0) -> OfficerSlot:
+def _off(
+    oid: str,
+    scope: str = "R1",
+    level: int = 3,
+    skills: tuple[str, ...] = (),
+    capacity: int = 1000,
+    unit: str = "U1",
+    role: str = "inspector",
+    workload: int = 0,
+) -> OfficerSlot:
     return OfficerSlot(oid, scope, None, unit, role, level, skills, capacity, workload)
 
 
-def _task(tid: str, scope: str = "R1", difficulty: int = 3, skills: tuple[str, ...] = (),
-          forbidden: tuple[str, ...] = (), exclude_units: tuple[str, ...] = ()) -> TaskSlot:
+def _task(
+    tid: str,
+    scope: str = "R1",
+    difficulty: int = 3,
+    skills: tuple[str, ...] = (),
+    forbidden: tuple[str, ...] = (),
+    exclude_units: tuple[str, ...] = (),
+) -> TaskSlot:
     return TaskSlot(tid, scope, None, difficulty, skills, ("inspector",), 1, forbidden, exclude_units)
 
 
@@ -50,8 +64,11 @@ def test_capacity_and_workload_limit() -> None:
 
 def test_level_fit_and_skills_shift_the_odds() -> None:
     big = 10**6
-    offs = [_off("FIT", level=4, capacity=big), _off("LOW", level=1, capacity=big),
-            _off("SKILL", level=4, skills=("invoice",), capacity=big)]
+    offs = [
+        _off("FIT", level=4, capacity=big),
+        _off("LOW", level=1, capacity=big),
+        _off("SKILL", level=4, skills=("invoice",), capacity=big),
+    ]
     got = Counter(_run(offs, [_task(f"T{i}", difficulty=4, skills=("invoice",)) for i in range(3000)]).values())
     # weights: SKILL 1*2=2, FIT 1*0.5=0.5, LOW 0.25**3*0.5 ~ 0.008 (before workload)
     assert got["SKILL"] > 2.5 * got["FIT"] > 0

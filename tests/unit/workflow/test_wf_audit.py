@@ -58,8 +58,11 @@ def test_reorder_detected(store: WorkflowStore) -> None:
     with store.engine.begin() as con:
         a, b = (con.execute(sa.select(audit_events).where(audit_events.c.seq == s)).mappings().one() for s in (8, 9))
         for src, dst in ((a, 9), (b, 8)):
-            con.execute(audit_events.update().where(audit_events.c.seq == dst).values(
-                **{k: v for k, v in src.items() if k != "seq"}))
+            con.execute(
+                audit_events.update()
+                .where(audit_events.c.seq == dst)
+                .values(**{k: v for k, v in src.items() if k != "seq"})
+            )
     rep = _verify(store)
     assert not rep.ok and rep.first_bad_seq == 8
 
@@ -75,8 +78,11 @@ def test_rehashed_rewrite_caught_by_anchor(store: WorkflowStore) -> None:
             r["prev_hash"] = prev
             r["hash"] = audit.event_hash(r["seq"], r["ts"], r["actor"], r["action"], r["entity"], r["payload"], prev)
             prev = r["hash"]
-            con.execute(audit_events.update().where(audit_events.c.seq == r["seq"]).values(
-                prev_hash=r["prev_hash"], hash=r["hash"], payload=r["payload"]))
+            con.execute(
+                audit_events.update()
+                .where(audit_events.c.seq == r["seq"])
+                .values(prev_hash=r["prev_hash"], hash=r["hash"], payload=r["payload"])
+            )
     rep = _verify(store)
     assert not rep.ok and rep.first_bad_seq == 5 and "anchor" in rep.reason
 

@@ -10,8 +10,18 @@ import yaml
 from taxloop.workflow.errors import MatterError
 from taxloop.workflow.matters import LIBRARY, Catalogue, lint, load_matter
 
-REQUIRED = ("RISK_RESPONSE", "INTEGRITY_CASE", "TASK_REVIEW", "VAT_REFUND", "TAX_REDUCTION", "PENALTY", "DEFERRAL",
-            "DEREGISTRATION", "INVOICE_QUOTA", "ABNORMAL_LIFT")
+REQUIRED = (
+    "RISK_RESPONSE",
+    "INTEGRITY_CASE",
+    "TASK_REVIEW",
+    "VAT_REFUND",
+    "TAX_REDUCTION",
+    "PENALTY",
+    "DEFERRAL",
+    "DEREGISTRATION",
+    "INVOICE_QUOTA",
+    "ABNORMAL_LIFT",
+)
 
 
 def test_packaged_catalogue_is_clean_and_complete() -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:03:10.035137
+Create Date: 2026-11-23 17:14:24.855901
 """
 
 from __future__ import annotations
@@ -169,6 +169,7 @@ def upgrade() -> None:
         sa.Column("tax_recovered", sa.Numeric(precision=18, scale=2), nullable=True),
         sa.Column("overdue", sa.Boolean(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("review_drawn", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_wf_tasks")),
     )

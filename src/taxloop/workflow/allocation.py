@@ -6,8 +6,11 @@ Weight of officer *o* for task *t* (zero = not a candidate)::
                 not forbidden (conflict of interest, rotation, excluded unit), workload < capacity
     weight    = level_fit(level - difficulty) * skill_fit * (capacity - workload) / capacity
 
-Tasks are drawn in the given order with one ``numpy`` generator seeded by ``seed``; each draw is
-``u ~ U(0, 1)`` and the officer is the first whose cumulative weight exceeds ``u * total``.
+``numpy.random.default_rng(seed).random(n)`` gives each task (in the given order) its ``u ~ U(0, 1)``;
+the officer is the first whose cumulative weight exceeds ``u * total``. Tasks are drawn in chunks of
+``CHUNK`` (256) in order; within a chunk the tasks of one candidate pool are drawn together with the
+workloads as they stood at the start of the chunk, unless some candidate could run out of capacity,
+in which case they are drawn one by one with the workload updated after each draw.
 Given the same inputs and seed the result is identical, so anyone can re-check a run from its
 recorded inputs (``AllocationInputs``).
 """
@@ -20,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 ANY_SCOPE = "*"
+CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -111,60 +115,136 @@ def level_fit(gap: np.ndarray) -> np.ndarray:
     return np.where(g < 0, under, over)
 
 
-def allocate(inputs: AllocationInputs) -> AllocationResult:
-    """Draw one officer per task; workloads grow as tasks are drawn."""
-    offs = inputs.officers
-    index = {o.officer_id: i for i, o in enumerate(offs)}
-    level = np.array([o.level for o in offs], dtype=np.int64)
-    capacity = np.array([max(o.capacity, 0) for o in offs], dtype=np.float64)
-    load = np.array([o.workload for o in offs], dtype=np.float64)
-    by_scope: dict[str, np.ndarray] = {}
-    for scope in sorted({o.scope for o in offs}):
-        by_scope[scope] = np.array([i for i, o in enumerate(offs) if o.scope == scope], dtype=np.int64)
-    empty = np.array([], dtype=np.int64)
-    rng = np.random.default_rng(inputs.seed)
-    base_cache: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
-    result = AllocationResult()
-    for t in inputs.tasks:
-        u = float(rng.random())
-        key = (t.scope, t.grid, t.difficulty, t.skills, t.roles, t.min_level, t.exclude_units)
-        cached = base_cache.get(key)
-        if cached is None:
-            cand = np.arange(len(offs), dtype=np.int64) if t.scope == ANY_SCOPE else by_scope.get(t.scope, empty)
+def allocate(inputs: AllocationInputs, chunk: int = CHUNK) -> AllocationResult:
+    """Draw one officer per task, in chunks; workloads grow as tasks are drawn."""
+    st = _State(inputs)
+    tasks = inputs.tasks
+    us = np.random.default_rng(inputs.seed).random(len(tasks))
+    out: list[Draw | None] = [None] * len(tasks)
+    for start in range(0, len(tasks), chunk):
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i in range(start, min(start + chunk, len(tasks))):
+            groups.setdefault(_pool_key(tasks[i]), []).append(i)
+        for pool_key, idxs in groups.items():
+            st.draw_group(pool_key, idxs, us, out)
+    return AllocationResult([d for d in out if d is not None])
+
+
+def _pool_key(t: TaskSlot) -> tuple[object, ...]:
+    return (t.scope, t.grid, t.roles, t.min_level, t.exclude_units)
+
+
+class _State:
+    """Officers' arrays, candidate pools and base weights shared by the draws of one run."""
+
+    def __init__(self, inputs: AllocationInputs) -> None:
+        self.inputs = inputs
+        self.offs = inputs.officers
+        self.index = {o.officer_id: i for i, o in enumerate(self.offs)}
+        self.level = np.array([o.level for o in self.offs], dtype=np.int64)
+        self.capacity = np.array([max(o.capacity, 0) for o in self.offs], dtype=np.float64)
+        self.load = np.array([o.workload for o in self.offs], dtype=np.float64)
+        self.room = np.clip(self.capacity - self.load, 0, None) / np.maximum(self.capacity, 1)
+        self.by_scope: dict[str, list[int]] = {}
+        for i, o in enumerate(self.offs):
+            self.by_scope.setdefault(o.scope, []).append(i)
+        self.pools: dict[tuple[object, ...], tuple[np.ndarray, dict[int, int]]] = {}
+        self.bases: dict[tuple[object, ...], np.ndarray] = {}
+
+    def pool(self, t: TaskSlot) -> tuple[np.ndarray, dict[int, int]]:
+        """Eligible officers for the task's scope, roles, level and unit exclusions (and their positions)."""
+        key = _pool_key(t)
+        if key not in self.pools:
+            offs = self.offs
+            where = range(len(offs)) if t.scope == ANY_SCOPE else self.by_scope.get(t.scope, [])
             keep = [
                 i
-                for i in cand
+                for i in where
                 if offs[i].role in t.roles
                 and offs[i].level >= t.min_level
                 and offs[i].unit not in t.exclude_units
                 and (t.grid is None or offs[i].grid == t.grid)
             ]
-            cand = np.array(keep, dtype=np.int64)
+            self.pools[key] = (np.array(keep, dtype=np.int64), {i: p for p, i in enumerate(keep)})
+        return self.pools[key]
+
+    def base(self, t: TaskSlot) -> np.ndarray:
+        """Level-fit times skill-fit weights of the pool's officers for this task."""
+        key = (*_pool_key(t), t.difficulty, t.skills)
+        if key not in self.bases:
+            cand, _ = self.pool(t)
+            wanted = set(t.skills)
             skill = np.array(
-                [1.0 if not t.skills else (2.0 if set(t.skills) & set(offs[i].skills) else 0.5) for i in cand],
-                dtype=np.float64,
+                [1.0 if not wanted else (2.0 if wanted & set(self.offs[i].skills) else 0.5) for i in cand.tolist()]
             )
-            base = level_fit(level[cand] - t.difficulty) * skill if len(cand) else np.array([], dtype=np.float64)
-            cached = base_cache[key] = (cand, base)
-        cand, base = cached
-        weights = base * np.clip(capacity[cand] - load[cand], 0, None) / np.maximum(capacity[cand], 1)
-        if t.forbidden:
-            bad = {index[f] for f in t.forbidden if f in index}
-            if bad:
-                weights = weights * np.array([0.0 if i in bad else 1.0 for i in cand])
-        total = float(weights.sum())
-        n = int(np.count_nonzero(weights))
-        if total <= 0:
-            result.draws.append(Draw(t.task_id, None, u, 0.0, 0.0, 0))
-            continue
-        pick = int(np.searchsorted(np.cumsum(weights), u * total, side="right"))
-        pick = min(pick, len(cand) - 1)
-        while weights[pick] <= 0:  # guard against float edge at the top
-            pick -= 1
-        chosen = int(cand[pick])
-        load[chosen] += 1
-        result.draws.append(Draw(t.task_id, offs[chosen].officer_id, u, float(weights[pick]), total, n))
-    return result
+            self.bases[key] = level_fit(self.level[cand] - t.difficulty) * skill if len(cand) else np.zeros(0)
+        return self.bases[key]
+
+    def draw_group(self, pool_key: tuple[object, ...], idxs: list[int], us: np.ndarray, out: list[Draw | None]) -> None:
+        """Draw the tasks ``idxs`` (same pool) at once, or one by one when a capacity could overflow."""
+        tasks = self.inputs.tasks
+        cand, position = self.pool(tasks[idxs[0]])
+        if len(cand) == 0:
+            for i in idxs:
+                out[i] = Draw(tasks[i].task_id, None, float(us[i]), 0.0, 0.0, 0)
+            return
+        mask = np.ones((len(idxs), len(cand)))
+        for r, i in enumerate(idxs):
+            for f in tasks[i].forbidden:
+                p = position.get(self.index.get(f, -1))
+                if p is not None:
+                    mask[r, p] = 0.0
+        eligible = mask.sum(axis=1).astype(np.int64)
+        base = np.stack([self.base(tasks[i]) for i in idxs]) * mask
+        weights = base * self.room[cand]
+        used = weights.any(axis=0)
+        if len(idxs) > 1 and bool(((self.capacity[cand] - self.load[cand])[used] < len(idxs)).any()):
+            for r, i in enumerate(idxs):  # near capacity: one by one, weights refreshed after each draw
+                self._draw_rows(cand, base[r : r + 1] * self.room[cand], [i], eligible[r : r + 1], us, out)
+            return
+        self._draw_rows(cand, weights, idxs, eligible, us, out)
+
+    def _draw_rows(
+        self,
+        cand: np.ndarray,
+        weights: np.ndarray,
+        idxs: list[int],
+        eligible: np.ndarray,
+        us: np.ndarray,
+        out: list[Draw | None],
+    ) -> None:
+        tasks = self.inputs.tasks
+        cum = np.cumsum(weights, axis=1)
+        total = cum[:, -1]
+        u = us[idxs]
+        picks = np.minimum((cum <= (u * total)[:, None]).sum(axis=1), len(cand) - 1)
+        rows = np.arange(len(idxs))
+        for r in np.flatnonzero((weights[rows, picks] <= 0) & (total > 0)).tolist():
+            while weights[r, picks[r]] <= 0:  # float edge at the top end
+                picks[r] -= 1
+        ok = total > 0
+        chosen = cand[picks]
+        np.add.at(self.load, chosen[ok], 1)
+        touched = np.unique(chosen[ok])
+        cap = self.capacity[touched]
+        self.room[touched] = np.clip(cap - self.load[touched], 0, None) / np.maximum(cap, 1)
+        officer_ids = [self.offs[c].officer_id for c in chosen.tolist()]
+        for r, (i, okr, ur, wr, tr, er) in enumerate(
+            zip(
+                idxs,
+                ok.tolist(),
+                u.tolist(),
+                weights[rows, picks].tolist(),
+                total.tolist(),
+                eligible.tolist(),
+                strict=True,
+            )
+        ):
+            out[i] = (
+                Draw(tasks[i].task_id, officer_ids[r], ur, wr, tr, er)
+                if okr
+                else Draw(tasks[i].task_id, None, ur, 0.0, 0.0, 0)
+            )
 
 
 def recheck(inputs: AllocationInputs, recorded: Sequence[tuple[str, str | None]]) -> list[str]:

@@ -8,7 +8,7 @@ Weight of officer *o* for task *t* (zero = not a candidate)::
 
 ``numpy.random.default_rng(seed).random(n)`` gives each task (in the given order) its ``u ~ U(0, 1)``;
 the officer is the first whose cumulative weight exceeds ``u * total``. Tasks are drawn in chunks of
-``CHUNK`` (256) in order; within a chunk the tasks of one candidate pool are drawn together with the
+``CHUNK`` (1024) in order; within a chunk the tasks of one candidate pool are drawn together with the
 workloads as they stood at the start of the chunk, unless some candidate could run out of capacity,
 in which case they are drawn one by one with the workload updated after each draw.
 Given the same inputs and seed the result is identical, so anyone can re-check a run from its
@@ -18,12 +18,12 @@ recorded inputs (``AllocationInputs``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 ANY_SCOPE = "*"
-CHUNK = 256
+CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,11 @@ class AllocationInputs:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (for JSON)."""
+        names = [f.name for f in fields(TaskSlot)]
         return {
             "seed": self.seed,
             "officers": [asdict(o) for o in self.officers],
-            "tasks": [asdict(t) for t in self.tasks],
+            "tasks": [{n: getattr(t, n) for n in names} for t in self.tasks],
         }
 
     @classmethod
@@ -97,14 +98,41 @@ class Draw:
 
 @dataclass
 class AllocationResult:
-    """Draws in task order and the officers' workload after the run."""
+    """Draws in task order, as arrays: officer index (-1 = none), u, chosen weight, total weight, eligible."""
 
-    draws: list[Draw] = field(default_factory=list)
+    task_ids: list[str]
+    officer_ids: list[str]
+    officer: np.ndarray
+    u: np.ndarray
+    weight: np.ndarray
+    total: np.ndarray
+    eligible: np.ndarray
 
     @property
     def allocated(self) -> int:
         """Tasks that got an officer."""
-        return sum(1 for d in self.draws if d.officer_id is not None)
+        return int((self.officer >= 0).sum())
+
+    def assigned(self) -> list[str | None]:
+        """Officer id per task (None when no candidate)."""
+        ids = self.officer_ids
+        return [ids[k] if k >= 0 else None for k in self.officer.tolist()]
+
+    @property
+    def draws(self) -> list[Draw]:
+        """One ``Draw`` per task."""
+        return [
+            Draw(t, o, u, w, tot, int(e))
+            for t, o, u, w, tot, e in zip(
+                self.task_ids,
+                self.assigned(),
+                self.u.tolist(),
+                self.weight.tolist(),
+                self.total.tolist(),
+                self.eligible.tolist(),
+                strict=True,
+            )
+        ]
 
 
 def level_fit(gap: np.ndarray) -> np.ndarray:
@@ -119,26 +147,31 @@ def allocate(inputs: AllocationInputs, chunk: int = CHUNK) -> AllocationResult:
     """Draw one officer per task, in chunks; workloads grow as tasks are drawn."""
     st = _State(inputs)
     tasks = inputs.tasks
-    us = np.random.default_rng(inputs.seed).random(len(tasks))
-    out: list[Draw | None] = [None] * len(tasks)
-    for start in range(0, len(tasks), chunk):
+    n = len(tasks)
+    res = AllocationResult(
+        [t.task_id for t in tasks],
+        [o.officer_id for o in inputs.officers],
+        np.full(n, -1, dtype=np.int64),
+        np.random.default_rng(inputs.seed).random(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n, dtype=np.int64),
+    )
+    pool_keys = [(t.scope, t.grid, t.roles, t.min_level, t.exclude_units) for t in tasks]
+    for start in range(0, n, chunk):
         groups: dict[tuple[object, ...], list[int]] = {}
-        for i in range(start, min(start + chunk, len(tasks))):
-            groups.setdefault(_pool_key(tasks[i]), []).append(i)
-        for pool_key, idxs in groups.items():
-            st.draw_group(pool_key, idxs, us, out)
-    return AllocationResult([d for d in out if d is not None])
-
-
-def _pool_key(t: TaskSlot) -> tuple[object, ...]:
-    return (t.scope, t.grid, t.roles, t.min_level, t.exclude_units)
+        for i in range(start, min(start + chunk, n)):
+            groups.setdefault(pool_keys[i], []).append(i)
+        for idxs in groups.values():
+            st.draw_group(np.array(idxs, dtype=np.int64), res)
+    return res
 
 
 class _State:
     """Officers' arrays, candidate pools and base weights shared by the draws of one run."""
 
     def __init__(self, inputs: AllocationInputs) -> None:
-        self.inputs = inputs
+        self.tasks = inputs.tasks
         self.offs = inputs.officers
         self.index = {o.officer_id: i for i, o in enumerate(self.offs)}
         self.level = np.array([o.level for o in self.offs], dtype=np.int64)
@@ -153,7 +186,7 @@ class _State:
 
     def pool(self, t: TaskSlot) -> tuple[np.ndarray, dict[int, int]]:
         """Eligible officers for the task's scope, roles, level and unit exclusions (and their positions)."""
-        key = _pool_key(t)
+        key = (t.scope, t.grid, t.roles, t.min_level, t.exclude_units)
         if key not in self.pools:
             offs = self.offs
             where = range(len(offs)) if t.scope == ANY_SCOPE else self.by_scope.get(t.scope, [])
@@ -168,86 +201,61 @@ class _State:
             self.pools[key] = (np.array(keep, dtype=np.int64), {i: p for p, i in enumerate(keep)})
         return self.pools[key]
 
-    def base(self, t: TaskSlot) -> np.ndarray:
+    def base(self, t: TaskSlot, cand: np.ndarray) -> np.ndarray:
         """Level-fit times skill-fit weights of the pool's officers for this task."""
-        key = (*_pool_key(t), t.difficulty, t.skills)
-        if key not in self.bases:
-            cand, _ = self.pool(t)
+        key = (t.scope, t.grid, t.roles, t.min_level, t.exclude_units, t.difficulty, t.skills)
+        found = self.bases.get(key)
+        if found is None:
             wanted = set(t.skills)
             skill = np.array(
                 [1.0 if not wanted else (2.0 if wanted & set(self.offs[i].skills) else 0.5) for i in cand.tolist()]
             )
-            self.bases[key] = level_fit(self.level[cand] - t.difficulty) * skill if len(cand) else np.zeros(0)
-        return self.bases[key]
+            found = self.bases[key] = level_fit(self.level[cand] - t.difficulty) * skill
+        return found
 
-    def draw_group(self, pool_key: tuple[object, ...], idxs: list[int], us: np.ndarray, out: list[Draw | None]) -> None:
+    def draw_group(self, idxs: np.ndarray, res: AllocationResult) -> None:
         """Draw the tasks ``idxs`` (same pool) at once, or one by one when a capacity could overflow."""
-        tasks = self.inputs.tasks
-        cand, position = self.pool(tasks[idxs[0]])
+        tasks = self.tasks
+        cand, position = self.pool(tasks[int(idxs[0])])
         if len(cand) == 0:
-            for i in idxs:
-                out[i] = Draw(tasks[i].task_id, None, float(us[i]), 0.0, 0.0, 0)
             return
-        mask = np.ones((len(idxs), len(cand)))
-        for r, i in enumerate(idxs):
+        rows = idxs.tolist()
+        base = np.stack([self.base(tasks[i], cand) for i in rows])
+        for r, i in enumerate(rows):
             for f in tasks[i].forbidden:
                 p = position.get(self.index.get(f, -1))
                 if p is not None:
-                    mask[r, p] = 0.0
-        eligible = mask.sum(axis=1).astype(np.int64)
-        base = np.stack([self.base(tasks[i]) for i in idxs]) * mask
+                    base[r, p] = 0.0
+        res.eligible[idxs] = (base > 0).sum(axis=1)
         weights = base * self.room[cand]
         used = weights.any(axis=0)
-        if len(idxs) > 1 and bool(((self.capacity[cand] - self.load[cand])[used] < len(idxs)).any()):
-            for r, i in enumerate(idxs):  # near capacity: one by one, weights refreshed after each draw
-                self._draw_rows(cand, base[r : r + 1] * self.room[cand], [i], eligible[r : r + 1], us, out)
+        if len(rows) > 1 and bool(((self.capacity[cand] - self.load[cand])[used] < len(rows)).any()):
+            for r in range(len(rows)):  # near capacity: one by one, weights refreshed after each draw
+                self._draw_rows(cand, base[r : r + 1] * self.room[cand], idxs[r : r + 1], res)
             return
-        self._draw_rows(cand, weights, idxs, eligible, us, out)
+        self._draw_rows(cand, weights, idxs, res)
 
-    def _draw_rows(
-        self,
-        cand: np.ndarray,
-        weights: np.ndarray,
-        idxs: list[int],
-        eligible: np.ndarray,
-        us: np.ndarray,
-        out: list[Draw | None],
-    ) -> None:
-        tasks = self.inputs.tasks
+    def _draw_rows(self, cand: np.ndarray, weights: np.ndarray, idxs: np.ndarray, res: AllocationResult) -> None:
         cum = np.cumsum(weights, axis=1)
         total = cum[:, -1]
-        u = us[idxs]
-        picks = np.minimum((cum <= (u * total)[:, None]).sum(axis=1), len(cand) - 1)
+        picks = np.minimum((cum <= (res.u[idxs] * total)[:, None]).sum(axis=1), len(cand) - 1)
         rows = np.arange(len(idxs))
         for r in np.flatnonzero((weights[rows, picks] <= 0) & (total > 0)).tolist():
             while weights[r, picks[r]] <= 0:  # float edge at the top end
                 picks[r] -= 1
         ok = total > 0
-        chosen = cand[picks]
-        np.add.at(self.load, chosen[ok], 1)
-        touched = np.unique(chosen[ok])
+        chosen = cand[picks][ok]
+        res.officer[idxs[ok]] = chosen
+        res.weight[idxs[ok]] = weights[rows, picks][ok]
+        res.total[idxs[ok]] = total[ok]
+        np.add.at(self.load, chosen, 1)
+        touched = np.unique(chosen)
         cap = self.capacity[touched]
         self.room[touched] = np.clip(cap - self.load[touched], 0, None) / np.maximum(cap, 1)
-        officer_ids = [self.offs[c].officer_id for c in chosen.tolist()]
-        for r, (i, okr, ur, wr, tr, er) in enumerate(
-            zip(
-                idxs,
-                ok.tolist(),
-                u.tolist(),
-                weights[rows, picks].tolist(),
-                total.tolist(),
-                eligible.tolist(),
-                strict=True,
-            )
-        ):
-            out[i] = (
-                Draw(tasks[i].task_id, officer_ids[r], ur, wr, tr, er)
-                if okr
-                else Draw(tasks[i].task_id, None, ur, 0.0, 0.0, 0)
-            )
 
 
 def recheck(inputs: AllocationInputs, recorded: Sequence[tuple[str, str | None]]) -> list[str]:
     """Re-run a recorded draw; returns the task ids whose officer differs (empty = confirmed)."""
-    again = {d.task_id: d.officer_id for d in allocate(inputs).draws}
+    res = allocate(inputs)
+    again = dict(zip(res.task_ids, res.assigned(), strict=True))
     return [task_id for task_id, officer_id in recorded if again.get(task_id) != officer_id]

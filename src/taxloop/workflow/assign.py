@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -30,7 +30,7 @@ from taxloop.workflow.allocation import (
 )
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Catalogue, Matter, default_catalogue
-from taxloop.workflow.models import Officer, Task
+from taxloop.workflow.models import Officer
 from taxloop.workflow.tables import allocation_runs, allocations, tasks
 from taxloop.workflow.textnorm import norm_phone, norm_text
 from taxloop.workflow.uow import UnitOfWork
@@ -120,24 +120,38 @@ def allocate_tasks(
         where.append(tasks.c.task_id.in_(list(task_ids)))
     if kind:
         where.append(tasks.c.kind == kind)
-    todo = uow.tasks.find(*where)
+    cols = (
+        tasks.c.task_id,
+        tasks.c.matter_code,
+        tasks.c.entity_id,
+        tasks.c.region_code,
+        tasks.c.grid_code,
+        tasks.c.difficulty,
+        tasks.c.skills,
+        tasks.c.persons,
+        tasks.c.subject_officer_id,
+        tasks.c.version,
+    )
+    todo = uow.conn.execute(sa.select(*cols).where(*where).order_by(tasks.c.task_id)).all()
     officers = uow.officers.all()
     conflicts = ConflictIndex(officers)
     rotation = uow.tasks.last_assignees([t.entity_id for t in todo if t.entity_id], rotation_depth)
     run = AllocationRun(run_id=f"A{uow.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}", seed=seed)
+    rules = {code: eligibility(cat.get(code)) for code in {t.matter_code for t in todo}}
     slots: list[TaskSlot] = []
     for t in todo:
-        roles, min_level = eligibility(cat.get(t.matter_code))
-        related = conflicts.related(t.persons)
+        roles, min_level = rules[t.matter_code]
+        related = conflicts.related(t.persons) if t.persons else set()
         run.conflicts_excluded += len(related)
         forbidden = related | set(rotation.get(t.entity_id or "", [])) | (exclude_officers or {}).get(t.task_id, set())
         if t.subject_officer_id:
             forbidden.add(t.subject_officer_id)
         units = (exclude_own_unit_of or {}).get(t.task_id)
+        scope = ANY_SCOPE if cross_region else t.region_code
         slots.append(
             TaskSlot(
                 t.task_id,
-                ANY_SCOPE if cross_region else t.region_code,
+                scope,
                 t.grid_code,
                 t.difficulty,
                 tuple(t.skills),
@@ -149,7 +163,8 @@ def allocate_tasks(
         )
     inputs = AllocationInputs(seed, officer_slots(officers, uow.tasks.workload()), slots)
     result = allocate(inputs)
-    _store_run(uow, run, inputs, result, {t.task_id: t for t in todo}, cat)
+    deadlines = {code: cat.get(code).deadline_days for code in rules}
+    _store_run(uow, run, inputs, result, {t.task_id: (t.version, deadlines[t.matter_code]) for t in todo})
     return run
 
 
@@ -158,31 +173,33 @@ def _store_run(
     run: AllocationRun,
     inputs: AllocationInputs,
     result: AllocationResult,
-    by_id: dict[str, Task],
-    cat: Catalogue,
+    by_id: dict[str, tuple[int, int]],
 ) -> None:
     now = uow.now()
-    blob = gzip.compress(json.dumps(inputs.to_dict(), separators=(",", ":")).encode("utf-8"), mtime=0)
+    blob = gzip.compress(json.dumps(inputs.to_dict(), separators=(",", ":")).encode("utf-8"), 6, mtime=0)
     updates = []
     counts: dict[str, int] = defaultdict(int)
-    for d in result.draws:
-        if d.officer_id is None:
-            run.unallocated.append(d.task_id)
+    dues: dict[int, datetime] = {}
+    assigned = result.assigned()
+    u = result.u.tolist()
+    for task_id, officer_id, draw in zip(result.task_ids, assigned, u, strict=True):
+        if officer_id is None:
+            run.unallocated.append(task_id)
             continue
-        t = by_id[d.task_id]
-        due = now + timedelta(days=cat.get(t.matter_code).deadline_days)
+        version, days = by_id[task_id]
+        due = dues.get(days) or dues.setdefault(days, now + timedelta(days=days))
         updates.append(
             {
-                "task_id": t.task_id,
-                "version": t.version,
+                "task_id": task_id,
+                "version": version,
                 "status": "allocated",
-                "assignee_id": d.officer_id,
+                "assignee_id": officer_id,
                 "allocated_at": now,
                 "due_at": due,
             }
         )
-        counts[d.officer_id] += 1
-        uow.record("task.allocate", t.task_id, {"officer_id": d.officer_id, "run_id": run.run_id, "u": d.draw})
+        counts[officer_id] += 1
+        uow.record("task.allocate", task_id, {"officer_id": officer_id, "run_id": run.run_id, "u": draw}, at=now)
     run.allocated = len(updates)
     run.per_officer = dict(counts)
     uow.tasks.update_many(updates)
@@ -202,14 +219,22 @@ def _store_run(
     rows = [
         {
             "run_id": run.run_id,
-            "task_id": d.task_id,
-            "officer_id": d.officer_id,
-            "draw": d.draw,
-            "weight": d.weight,
-            "total_weight": d.total_weight,
-            "candidates": d.candidates,
+            "task_id": t,
+            "officer_id": o,
+            "draw": d,
+            "weight": w,
+            "total_weight": tw,
+            "candidates": c,
         }
-        for d in result.draws
+        for t, o, d, w, tw, c in zip(
+            result.task_ids,
+            assigned,
+            u,
+            result.weight.tolist(),
+            result.total.tolist(),
+            result.eligible.tolist(),
+            strict=True,
+        )
     ]
     for start in range(0, len(rows), 5000):
         uow.conn.execute(allocations.insert(), rows[start : start + 5000])

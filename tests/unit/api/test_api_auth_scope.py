@@ -1,8 +1,7 @@
 """Authentication, roles and data scope of the API."""
 
-from fastapi.testclient import TestClient
-
 from api_helpers import PASSWORD, login
+from fastapi.testclient import TestClient
 
 
 def test_wrong_password_and_missing_token_are_401(api: TestClient) -> None:

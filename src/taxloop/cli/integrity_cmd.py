@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from taxloop.cli.common import BackendOpt, WarehouseOpt, console, fail
+from taxloop.cli.common import BackendOpt, SeedOpt, WarehouseOpt, console, fail
 
 ParamOpt = Annotated[
     list[str] | None,
@@ -107,6 +107,36 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             f"{summary.hits} hits, {summary.officers} officers ranked in {summary.seconds:.1f}s "
             "-> derived/integrity_hits, derived/integrity_scores"
         )
+
+    @integrity.command("cases")
+    def cases(
+        warehouse: WarehouseOpt = None,
+        top: Annotated[float, typer.Option("--top", help="Share of officers to propose / 立案比例")] = 0.05,
+        min_score: Annotated[float, typer.Option("--min-score", help="Smallest score / 最低分")] = 0.0,
+        seed: SeedOpt = None,
+    ) -> None:
+        """Open integrity cases for the top officers and allocate them / 生成并分配廉政核查任务."""
+        from taxloop import bootstrap
+        from taxloop.integrity.cases import open_cases, propose_cases
+        from taxloop.workflow.officer_sync import sync_officers
+
+        settings = bootstrap.load_settings(warehouse=warehouse)
+        engine = bootstrap.analytics(settings)
+        store = bootstrap.workflow_store(settings)
+        try:
+            proposals = propose_cases(engine, top, min_score)
+            with store.uow(actor="integrity") as uow:
+                sync_officers(uow, engine)
+                ids, skipped = open_cases(uow, proposals, seed if seed is not None else settings.seed)
+                uow.commit()
+        except (FileNotFoundError, ValueError) as exc:
+            raise fail(str(exc)) from exc
+        finally:
+            engine.close()
+            store.dispose()
+        console.print(f"[green]{len(ids)} integrity cases opened / 已立廉政核查任务[/]: {', '.join(ids) or '-'}")
+        if skipped:
+            console.print(f"[yellow]already under investigation / 已有在办任务: {', '.join(skipped)}[/]")
 
     @rules.command("lint")
     def lint(folder: Annotated[Path | None, typer.Argument(help="Rules folder / 规则目录")] = None) -> None:

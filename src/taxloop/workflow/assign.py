@@ -28,6 +28,7 @@ from taxloop.workflow.allocation import (
     allocate,
     recheck,
 )
+from taxloop.workflow.bulk import bulk_insert
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Catalogue, Matter, default_catalogue
 from taxloop.workflow.models import Officer
@@ -236,8 +237,7 @@ def _store_run(
             strict=True,
         )
     ]
-    for start in range(0, len(rows), 5000):
-        uow.conn.execute(allocations.insert(), rows[start : start + 5000])
+    bulk_insert(uow.conn, allocations, rows)
     uow.record(
         "allocation.run",
         run.run_id,

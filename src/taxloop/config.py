@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     rotation_depth: int = Field(2, ge=0, description="An officer never gets a taxpayer whose last N tasks they had")
     audit_anchor_every: int = Field(100, ge=1, description="Audit-trail anchor every N events")
     language: Literal["zh", "en"] = "zh"
-    secret_key: str = "change-me-in-production"
+    secret_key: str = "change-me-in-production-this-is-not-a-secret"
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")
     threads: int = 0

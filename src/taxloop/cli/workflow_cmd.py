@@ -210,12 +210,18 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         kind: str | None = None,
         assignee: str | None = None,
         limit: int = 50,
+        overdue: Annotated[bool, typer.Option(help="Only open tasks past their deadline / 仅超期未办")] = False,
     ) -> None:
         """List the tasks the viewer may see / 任务列表."""
+        from taxloop.workflow.models import INTEGRITY_VIEWERS
         from taxloop.workflow.officer_sync import list_tasks
+        from taxloop.workflow.responses import overdue_open
 
         with session(warehouse, actor, "tasks.list", {"role": role, "status": status, "kind": kind}) as ctx:
-            items = list_tasks(ctx.uow, role, status, kind, assignee, limit)
+            if overdue:
+                items = [t for t in overdue_open(ctx.uow) if not t.restricted or role in INTEGRITY_VIEWERS][:limit]
+            else:
+                items = list_tasks(ctx.uow, role, status, kind, assignee, limit)
         console.print(_tasks_table(items))
 
     @tasks_app.command("respond")

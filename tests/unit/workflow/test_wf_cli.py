@@ -97,6 +97,7 @@ def test_cli_closed_loop(wh: Path) -> None:
     ]
     assert "finished" in _run(ok)
     assert task_id in _run(["tasks", "list", *w, "--status", "finished"])
+    assert "allocated" not in _run(["tasks", "list", *w, "--overdue"])  # nothing is past its deadline yet
     assert "VAT_A" in _run(["feedback", *w])
     assert "intact" in _run(["audit", "verify", *w])
     with eng.begin() as con:

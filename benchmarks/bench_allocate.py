@@ -106,7 +106,8 @@ def bench_service(tasks: list[Task], officers: list[Officer], seed: int, url: st
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
             f"service allocate_tasks ({store.engine.dialect.name}): {run.allocated:,} allocated, "
-            f"{len(run.unallocated):,} unallocated, {run.conflicts_excluded:,} conflicts excluded in {elapsed:.2f} s wall, "
+            f"{len(run.unallocated):,} unallocated, {run.conflicts_excluded:,} conflicts excluded "
+            f"in {elapsed:.2f} s wall, "
             f"{cpu:.2f} s CPU"
         )
         start = time.perf_counter()

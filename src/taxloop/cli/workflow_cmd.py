@@ -275,6 +275,34 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             run = allocate_reviews(ctx.uow, s, [t.task_id for t in picked])
         console.print(f"review tasks / 复核任务: {len(picked)}, allocated / 已分配 {run.allocated}")
 
+    @tasks_app.command("review-submit")
+    def review_submit_cmd(
+        review_task_id: str,
+        reviewer: Annotated[str, typer.Option(help="Reviewing officer / 复核人")],
+        warehouse: WarehouseOpt = None,
+        standard_followed: Annotated[bool, typer.Option(help="Standard followed / 执行标准")] = True,
+        policy_right: Annotated[bool, typer.Option(help="Policy applied right / 政策适用正确")] = True,
+        result_fair: Annotated[bool, typer.Option(help="Result fair / 结果公正")] = True,
+        integrity_doubt: Annotated[bool, typer.Option(help="Integrity doubts / 廉政疑点")] = False,
+        note: str = "",
+    ) -> None:
+        """Record a cross review; integrity doubts open an integrity case / 提交复核意见."""
+        from taxloop.workflow.models import ReviewInput
+        from taxloop.workflow.review import submit_review
+
+        result = ReviewInput(
+            standard_followed=standard_followed,
+            policy_right=policy_right,
+            result_fair=result_fair,
+            integrity_doubt=integrity_doubt,
+            note=note,
+        )
+        with session(warehouse, reviewer, "tasks.review-submit", {"review_task_id": review_task_id}) as ctx:
+            case = submit_review(ctx.uow, review_task_id, reviewer, result)
+        console.print(
+            f"review {review_task_id} recorded / 复核已记录" + (f"; integrity case / 廉政案件 {case}" if case else "")
+        )
+
     @tasks_app.command("simulate")
     def simulate_cmd(
         truth: Annotated[Path, typer.Option(help="Synthetic truth folder / 真值目录")],

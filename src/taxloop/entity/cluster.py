@@ -18,9 +18,7 @@ def _codes(ids: pa.Array, values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(pc.index_in(values, value_set=ids).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def cluster_records(
-    records: pa.Table, pairs: pa.Table, threshold: float, same_tin: bool = True
-) -> pa.Table:
+def cluster_records(records: pa.Table, pairs: pa.Table, threshold: float, same_tin: bool = True) -> pa.Table:
     """``entity_map`` rows ``registration_id, tin, entity_id`` for every record (connected components)."""
     ids = pc.cast(records["unique_id"], pa.string()).combine_chunks()
     n = len(ids)

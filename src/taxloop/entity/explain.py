@@ -49,7 +49,10 @@ def _levels(comparison: dict[str, Any]) -> dict[int, dict[str, Any]]:
     """gamma value -> level dict (null level -1; the others count down to 0)."""
     levels = comparison["comparison_levels"]
     non_null = [lv for lv in levels if not lv.get("is_null_level")]
-    out = {-1: lv for lv in levels if lv.get("is_null_level")}
+    out: dict[int, dict[str, Any]] = {}
+    for lv in levels:
+        if lv.get("is_null_level"):
+            out[-1] = lv
     for pos, lv in enumerate(non_null):
         out[len(non_null) - 1 - pos] = lv
     return out

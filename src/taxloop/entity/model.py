@@ -62,15 +62,15 @@ def _comparison(column: str) -> Any:
             comparison_levels=[
                 cll.NullLevel("tin"),
                 cll.ExactMatchLevel("tin_root").configure(label_for_charts="same TIN or TIN-change chain"),
-                cll.DamerauLevenshteinLevel("tin", 1),
-                cll.DamerauLevenshteinLevel("tin", 2),
+                cll.LevenshteinLevel("tin", 1),
+                cll.LevenshteinLevel("tin", 2),
                 cll.ElseLevel(),
             ],
         )
     if column == "name_norm":
         return cl.JaroWinklerAtThresholds("name_norm", [0.95, 0.88, 0.75])
     if column in ("phone", "birth_date"):
-        return cl.DamerauLevenshteinAtThresholds(column, [1])
+        return cl.LevenshteinAtThresholds(column, [1])
     if column == "address":
         return cl.JaroWinklerAtThresholds("address", [0.92, 0.8])
     return cl.ExactMatch(column)
@@ -89,7 +89,7 @@ def build_settings(records: pa.Table, options: ModelOptions) -> Any:
     if "tin" not in columns:
         raise ValueError("no TIN in any registration record: cannot resolve entities")
     usable = set(columns) | {"tin_root"}
-    rules = [block_on(*r) for r in options.blocking if r[0] in usable]
+    rules: list[Any] = [block_on(*r) for r in options.blocking if r[0] in usable]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -104,7 +104,7 @@ def _db_api(options: ModelOptions) -> Any:
     if options.spark_session is not None:
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=options.spark_session)
+        return SparkAPI(spark_session=options.spark_session)  # type: ignore[no-untyped-call]
     import duckdb
     from splink import DuckDBAPI
 
@@ -129,7 +129,7 @@ def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
     sdf = _register(db_api, records.select(["unique_id", *MATCH_COLUMNS]), options)
     linker = Linker(sdf, build_settings(records, options), log_level=logging.WARNING)
     columns = active_columns(records)
-    certain = [block_on("tin_root", "name_norm")]
+    certain: list[Any] = [block_on("tin_root", "name_norm")]
     if "legal_rep_id" in columns:
         certain.append(block_on("name_norm", "legal_rep_id"))
     try:
@@ -139,7 +139,9 @@ def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
     for rule in (["tin_root"], ["name_norm"]):
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), fix_probability_two_random_records_match=True
+            )
         except Exception as exc:  # EM can fail on tiny or degenerate data; starting values stay
             log.warning("EM blocked on %s not run: %s", rule, exc)
     return linker

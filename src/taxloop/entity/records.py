@@ -85,9 +85,7 @@ def load_records(backend: AnalyticsBackend) -> pa.Table:
     """Matching records for every row of ``taxpayers``, TIN chains from ``taxpayer_changes`` when present."""
     if not backend.has_table("taxpayers"):
         raise ValueError("table taxpayers is absent from the warehouse: load data first (taxloop load)")
-    raw = backend.query(
-        "SELECT registration_id, tin, name, legal_rep_id, phone, address, region_code FROM taxpayers"
-    )
+    raw = backend.query("SELECT registration_id, tin, name, legal_rep_id, phone, address, region_code FROM taxpayers")
     changes: list[tuple[str, str]] = []
     if backend.has_table("taxpayer_changes"):
         rows = backend.query(

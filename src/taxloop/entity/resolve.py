@@ -107,6 +107,4 @@ def resolve(
 
 def identity_entity_map(backend: AnalyticsBackend) -> int:
     """Before resolution: ``entity_id = tin`` for every record (the convention's starting point)."""
-    return backend.materialize(
-        "entity_map", "SELECT registration_id, tin, tin AS entity_id FROM taxpayers"
-    )
+    return backend.materialize("entity_map", "SELECT registration_id, tin, tin AS entity_id FROM taxpayers")

@@ -4,7 +4,8 @@
   ``source_max_input_ratio``), no real staff (at most ``max_staff``) and little power (at most ``max_kwh``);
   a firm without staff or power data counts as having none.
 - ``pass_through``: large inputs and outputs that balance (``pass_through_ratio`` at least
-  ``pass_min_ratio``) and at least ``pass_min_signals`` of: short lag from input to output, goods
+  ``pass_min_ratio``), no production capacity (few staff or little power, where such data exist)
+  and at least ``pass_min_signals`` of: short lag from input to output, goods
   codes changed between inputs and outputs, inputs from abnormal or new firms, no real staff
   (only when staff data exist), membership in a short cycle, split invoicing (at least
   ``split_min_invoices`` invoices with one partner on one day).
@@ -59,6 +60,8 @@ def roles_sql(options: RoleOptions) -> str:
     low_staff = f"coalesce(b.staff, 0) <= {o.max_staff}" if o.staff_known else "TRUE"
     low_power = f"coalesce(b.kwh, 0) <= {o.max_kwh}" if o.power_known else "TRUE"
     staff_signal = low_staff if o.staff_known else "FALSE"
+    known = [c for c, k in ((low_staff, o.staff_known), (low_power, o.power_known)) if k]
+    no_capacity = "(" + " OR ".join(known) + ")" if known else "TRUE"
     split = f"coalesce(b.max_pair_day_invoices, 0) >= {int(o.split_min_invoices)}"
     signals = (
         f"(CASE WHEN b.pass_lag_days <= {o.pass_max_lag_days} THEN 1 ELSE 0 END"
@@ -77,7 +80,7 @@ first AS (
       WHEN b.out_value >= mv.v AND coalesce(b.input_output_ratio, 0) <= {o.source_max_input_ratio}
            AND {low_staff} AND {low_power} THEN 'source'
       WHEN b.in_value >= mv.v AND b.out_value >= mv.v AND b.pass_through_ratio >= {o.pass_min_ratio}
-           AND {signals} >= {o.pass_min_signals} THEN 'pass_through'
+           AND {no_capacity} AND {signals} >= {o.pass_min_signals} THEN 'pass_through'
     END AS role1
   FROM network_base b CROSS JOIN mv LEFT JOIN network_cycles c ON c.tin = b.tin
 ),

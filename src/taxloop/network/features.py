@@ -5,7 +5,8 @@ positive invoices between two different firms in the chosen date window. ``netwo
 row per firm: in/out degree, value and invoice counts, balance (pass-through) ratio, median lag
 between an output invoice and the latest input before it, the share of output value in goods codes
 never bought, the share of input value from abnormal or new firms, the most invoices exchanged with
-one partner on one day (split invoicing), staff and power use.
+one partner on one day (split invoicing), staff and power use (monthly averages) and their intensity:
+staff per million yuan and kWh per 10,000 yuan of monthly output.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def base_features_sql(backend: AnalyticsBackend, window: Window, new_days: int =
 WITH inv AS ({inv}),
 outs AS (SELECT seller_tin AS tin, count(*) AS out_degree, sum(value) AS out_value, sum(invoices) AS out_invoices
          FROM network_edges GROUP BY 1),
+months AS (SELECT seller_tin AS tin, count(DISTINCT date_trunc('month', issued_on)) AS out_months FROM inv GROUP BY 1),
 ins AS (SELECT buyer_tin AS tin, count(*) AS in_degree, sum(value) AS in_value, sum(invoices) AS in_invoices
         FROM network_edges GROUP BY 1),
 nodes AS (SELECT tin FROM outs UNION SELECT tin FROM ins),
@@ -114,11 +116,14 @@ SELECT n.tin,
             / greatest(coalesce(i.in_value, 0), coalesce(o.out_value, 0)) ELSE 0 END AS pass_through_ratio,
   coalesce(i.in_value, 0) / nullif(o.out_value, 0) AS input_output_ratio,
   l.pass_lag_days, g.goods_change_share, r.abnormal_new_input_share,
-  x.max_pair_day_invoices, s.staff, p.kwh
+  x.max_pair_day_invoices, s.staff, p.kwh, mo.out_months,
+  coalesce(s.staff, 0) / nullif(o.out_value / mo.out_months / 1e6, 0) AS staff_per_m_output,
+  coalesce(p.kwh, 0) / nullif(o.out_value / mo.out_months / 1e4, 0) AS kwh_per_10k_output
 FROM nodes n
 LEFT JOIN ins i ON i.tin = n.tin LEFT JOIN outs o ON o.tin = n.tin LEFT JOIN lag l ON l.tin = n.tin
 LEFT JOIN goods g ON g.tin = n.tin LEFT JOIN risky_in r ON r.tin = n.tin
-LEFT JOIN split x ON x.tin = n.tin LEFT JOIN staff s ON s.tin = n.tin LEFT JOIN power p ON p.tin = n.tin
+LEFT JOIN split x ON x.tin = n.tin LEFT JOIN months mo ON mo.tin = n.tin
+LEFT JOIN staff s ON s.tin = n.tin LEFT JOIN power p ON p.tin = n.tin
 """
 
 

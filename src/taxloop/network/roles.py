@@ -1,17 +1,18 @@
 """Roles of firms in fake-invoicing schemes, decided in SQL on ``network_base`` and ``network_cycles``.
 
 - ``source``: large output (at least ``min_value``), almost no inputs (inputs/outputs at most
-  ``source_max_input_ratio``), no real staff (at most ``max_staff``) and little power (at most ``max_kwh``);
-  a firm without staff or power data counts as having none.
+  ``source_max_input_ratio``), few staff and little power for its output (at most
+  ``max_staff_per_m_output`` people per million yuan and ``max_kwh_per_10k_output`` kWh per 10,000 yuan
+  of monthly output); a firm without staff or power rows counts as having none.
 - ``pass_through``: large inputs and outputs that balance (``pass_through_ratio`` at least
-  ``pass_min_ratio``), no production capacity (few staff or little power, where such data exist)
+  ``pass_min_ratio``), no production capacity (few staff and little power for its output, where such data exist)
   and at least ``pass_min_signals`` of: short lag from input to output, goods
   codes changed between inputs and outputs, inputs from abnormal or new firms, no real staff
   (only when staff data exist), membership in a short cycle, split invoicing (at least
   ``split_min_invoices`` invoices with one partner on one day).
 - Without staff (power) data in the warehouse, the staff (power) conditions are left out.
-- ``recipient``: at least ``recipient_min_share`` of its input value from sources and pass-through
-  firms (and at least ``recipient_min_value`` of it).
+- ``recipient``: at least ``recipient_min_share`` of its input value, or at least
+  ``recipient_min_value`` yuan, from sources and pass-through firms.
 
 ``min_value`` defaults to the median output value of the firms that sell (relative to the data).
 """
@@ -33,15 +34,15 @@ class RoleOptions:
 
     min_value: float | None = None
     source_max_input_ratio: float = 0.2
-    max_staff: float = 2.0
-    max_kwh: float = 2000.0
+    max_staff_per_m_output: float = 2.0
+    max_kwh_per_10k_output: float = 20.0
     pass_min_ratio: float = 0.7
     pass_max_lag_days: float = 10.0
     pass_min_goods_change: float = 0.5
     pass_min_abnormal_share: float = 0.3
     pass_min_signals: int = 2
     recipient_min_share: float = 0.3
-    recipient_min_value: float = 0.0
+    recipient_min_value: float = 100_000.0
     split_min_invoices: int = 3
     staff_known: bool = True
     power_known: bool = True
@@ -57,11 +58,15 @@ def roles_sql(options: RoleOptions) -> str:
     """SQL for ``network_features`` without gangs: base features, cycles, signals, role, evidence."""
     o = options
     mv = _min_value_sql(o)
-    low_staff = f"coalesce(b.staff, 0) <= {o.max_staff}" if o.staff_known else "TRUE"
-    low_power = f"coalesce(b.kwh, 0) <= {o.max_kwh}" if o.power_known else "TRUE"
+    low_staff = f"coalesce(b.staff_per_m_output, 0) <= {o.max_staff_per_m_output}" if o.staff_known else "TRUE"
+    low_power = f"coalesce(b.kwh_per_10k_output, 0) <= {o.max_kwh_per_10k_output}" if o.power_known else "TRUE"
     staff_signal = low_staff if o.staff_known else "FALSE"
     known = [c for c, k in ((low_staff, o.staff_known), (low_power, o.power_known)) if k]
-    no_capacity = "(" + " OR ".join(known) + ")" if known else "TRUE"
+    no_capacity = "(" + " AND ".join(known) + ")" if known else "TRUE"
+    recipient = (
+        f"(coalesce(fi.flagged_input_value, 0) / nullif(f.in_value, 0) >= {o.recipient_min_share}"
+        f" OR coalesce(fi.flagged_input_value, 0) >= {o.recipient_min_value})"
+    )
     split = f"coalesce(b.max_pair_day_invoices, 0) >= {int(o.split_min_invoices)}"
     signals = (
         f"(CASE WHEN b.pass_lag_days <= {o.pass_max_lag_days} THEN 1 ELSE 0 END"
@@ -91,8 +96,7 @@ flagged_in AS (
 SELECT f.* EXCLUDE (role1),
   coalesce(fi.flagged_input_value, 0) AS flagged_input_value,
   coalesce(fi.flagged_input_value, 0) / nullif(f.in_value, 0) AS flagged_input_share,
-  coalesce(f.role1, CASE WHEN coalesce(fi.flagged_input_value, 0) / nullif(f.in_value, 0) >= {o.recipient_min_share}
-       AND coalesce(fi.flagged_input_value, 0) >= {o.recipient_min_value} THEN 'recipient' END) AS role,
+  coalesce(f.role1, CASE WHEN {recipient} THEN 'recipient' END) AS role,
   concat_ws('; ',
     CASE WHEN f.role1 = 'source' THEN printf('output %.0f with inputs %.0f; staff %s; kWh %s', f.out_value,
          f.in_value, coalesce(CAST(round(f.staff, 1) AS VARCHAR), 'none'),
@@ -100,7 +104,7 @@ SELECT f.* EXCLUDE (role1),
     CASE WHEN f.role1 = 'pass_through' THEN printf('in %.0f / out %.0f (ratio %.2f); lag %s days; goods changed %s',
          f.in_value, f.out_value, f.pass_through_ratio, coalesce(CAST(f.pass_lag_days AS VARCHAR), '?'),
          coalesce(CAST(round(f.goods_change_share, 2) AS VARCHAR), '?')) END,
-    CASE WHEN f.role1 IS NULL AND coalesce(fi.flagged_input_value, 0) / nullif(f.in_value, 0) >= {o.recipient_min_share}
+    CASE WHEN f.role1 IS NULL AND {recipient}
          THEN printf('%.0f%% of inputs (%.0f) from sources/pass-through firms',
               100 * fi.flagged_input_value / f.in_value, fi.flagged_input_value) END,
     CASE WHEN f.in_cycle THEN printf('in %d short cycle(s): %s', f.cycle_count, f.cycle_example) END,

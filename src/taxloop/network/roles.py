@@ -1,9 +1,9 @@
 """Roles of firms in fake-invoicing schemes, decided in SQL on ``network_base`` and ``network_cycles``.
 
 - ``source``: large output (at least ``min_value``), almost no inputs (inputs/outputs at most
-  ``source_max_input_ratio``), few staff and little power for its output (at most
-  ``max_staff_per_m_output`` people per million yuan and ``max_kwh_per_10k_output`` kWh per 10,000 yuan
-  of monthly output); a firm without staff or power rows counts as having none.
+  ``source_max_input_ratio``), few staff and little power for its output (staff per million yuan
+  and kWh per 10,000 yuan of monthly output at most ``max_staff_share_of_median`` and
+  ``max_kwh_share_of_median`` of the median firm's); a firm without staff or power rows has none.
 - ``pass_through``: large inputs and outputs that balance (``pass_through_ratio`` at least
   ``pass_min_ratio``), no production capacity (few staff and little power for its output, where such data exist)
   and at least ``pass_min_signals`` of: short lag from input to output, goods
@@ -14,7 +14,8 @@
 - ``recipient``: at least ``recipient_min_share`` of its input value, or at least
   ``recipient_min_value`` yuan, from sources and pass-through firms.
 
-``min_value`` defaults to the median output value of the firms that sell (relative to the data).
+``min_value`` defaults to the ``min_value_quantile`` quantile of the output value of the firms that
+sell: every threshold is relative to the data, so the rules fit a small district and a province.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class RoleOptions:
     """Thresholds of the role rules."""
 
     min_value: float | None = None
+    min_value_quantile: float = 0.25
     source_max_input_ratio: float = 0.2
-    max_staff_per_m_output: float = 2.0
-    max_kwh_per_10k_output: float = 20.0
+    max_staff_share_of_median: float = 0.3
+    max_kwh_share_of_median: float = 0.25
     pass_min_ratio: float = 0.7
     pass_max_lag_days: float = 10.0
     pass_min_goods_change: float = 0.5
@@ -51,15 +53,16 @@ class RoleOptions:
 def _min_value_sql(options: RoleOptions) -> str:
     if options.min_value is not None:
         return repr(float(options.min_value))
-    return "(SELECT coalesce(quantile_cont(out_value, 0.5), 0) FROM network_base WHERE out_value > 0)"
+    q = float(options.min_value_quantile)
+    return f"(SELECT coalesce(quantile_cont(out_value, {q}), 0) FROM network_base WHERE out_value > 0)"
 
 
 def roles_sql(options: RoleOptions) -> str:
     """SQL for ``network_features`` without gangs: base features, cycles, signals, role, evidence."""
     o = options
     mv = _min_value_sql(o)
-    low_staff = f"coalesce(b.staff_per_m_output, 0) <= {o.max_staff_per_m_output}" if o.staff_known else "TRUE"
-    low_power = f"coalesce(b.kwh_per_10k_output, 0) <= {o.max_kwh_per_10k_output}" if o.power_known else "TRUE"
+    low_staff = "coalesce(b.staff_per_m_output, 0) <= mv.staff_cap" if o.staff_known else "TRUE"
+    low_power = "coalesce(b.kwh_per_10k_output, 0) <= mv.kwh_cap" if o.power_known else "TRUE"
     staff_signal = low_staff if o.staff_known else "FALSE"
     known = [c for c, k in ((low_staff, o.staff_known), (low_power, o.power_known)) if k]
     no_capacity = "(" + " AND ".join(known) + ")" if known else "TRUE"
@@ -77,7 +80,12 @@ def roles_sql(options: RoleOptions) -> str:
         " + CASE WHEN coalesce(c.cycle_count, 0) > 0 THEN 1 ELSE 0 END)"
     )
     return f"""
-WITH mv AS (SELECT {mv} AS v),
+WITH mv AS (
+  SELECT {mv} AS v,
+    {o.max_staff_share_of_median} * (SELECT median(staff_per_m_output) FROM network_base WHERE out_value > 0)
+      AS staff_cap,
+    {o.max_kwh_share_of_median} * (SELECT median(kwh_per_10k_output) FROM network_base WHERE out_value > 0) AS kwh_cap
+),
 first AS (
   SELECT b.*, coalesce(c.cycle_count, 0) AS cycle_count, c.cycle_example,
     coalesce(c.cycle_count, 0) > 0 AS in_cycle, {split} AS split_invoicing, {signals} AS pass_signals,

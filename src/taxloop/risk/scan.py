@@ -83,8 +83,11 @@ class PeriodRange:
         return cls(norm(lo, False), norm(hi, True))
 
     def sql(self, column: str) -> str:
-        """Condition on a period column (compared on its first 7 characters)."""
-        return f"({column} IS NULL OR SUBSTR({column}, 1, 7) BETWEEN '{self.start}' AND '{self.end}')"
+        """Condition on a period column: a month (first 7 characters) in range, or a year that overlaps it."""
+        return (
+            f"({column} IS NULL OR SUBSTR({column}, 1, 7) BETWEEN '{self.start}' AND '{self.end}'"
+            f" OR (LENGTH({column}) = 4 AND {column} BETWEEN '{self.start[:4]}' AND '{self.end[:4]}'))"
+        )
 
 
 def subjects_sql(backend: AnalyticsBackend, subject: str) -> str | None:

@@ -66,6 +66,10 @@ def test_period_filter_keeps_only_the_range(duck: DuckDBBackend) -> None:
     periods = set(result.hits.column("period").to_pylist())
     assert periods == {"2024-02", "2024-03"}
     assert PeriodRange.parse("2024") == PeriodRange("2024-01", "2024-12")
+    cond = PeriodRange.parse("2024-02..2025-01").sql("p")
+    rows = duck.query(f"SELECT p FROM (VALUES ('2024-01'), ('2024-02'), ('2025-01-31'), ('2025-02'), ('2023'),"
+                      f" ('2024'), ('2025'), (NULL)) v(p) WHERE {cond}").column("p").to_pylist()  # fmt: skip
+    assert sorted(rows, key=str) == ["2024", "2024-02", "2025", "2025-01-31", None]
     with pytest.raises(ValueError, match="bad period"):
         PeriodRange.parse("24-1")
 

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     model_share: float = Field(
         0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
     )
+    score_rarity_reference: float = Field(
+        0.01, ge=0, lt=1, description="Scoring: indicators flagging more than this share of taxpayers weigh less; 0=off"
+    )
+    score_calibration_prior: float = Field(
+        10.0, ge=0, description="Scoring: pseudo-cases shrinking each indicator's audit lift towards 1; 0=off"
+    )
     model_select_threshold: float = Field(
         0.5, ge=0, le=1, description="Scoring: model score from which an unflagged taxpayer counts as model-selected"
     )

@@ -43,6 +43,8 @@ def _scoring_params(settings: Settings) -> ScoringParams:
         decay=settings.correlation_decay,
         model_share=settings.model_share,
         model_select_threshold=settings.model_select_threshold,
+        rarity_reference=settings.score_rarity_reference,
+        calibration_prior=settings.score_calibration_prior,
     )
 
 
@@ -235,7 +237,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         )
         out = settings.warehouse / "reports" / f"evaluate-{scan_id}.json"
         out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-        console.print(f"targets / 目标: {result.targets_met()}; saved / 已保存 {out}")
+        console.print(f"targets / 目标: {result.targets_met()}; saved / 已保存 {out}", markup=False)
 
     @export_app.command("risk-list")
     def export_risk_list(

@@ -19,9 +19,10 @@ import pandas as pd
 import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.effectiveness import indicator_report
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scan import HIT_SCHEMA, PeriodRange, RuleRun, run_rules
-from taxloop.risk.scoring import ScoringParams, combine, expert_scores
+from taxloop.risk.scoring import ScoringParams, audit_factors, combine, expert_scores, rarity_factors
 from taxloop.rules.spec import RuleSpec
 
 SCORE_COLUMNS = [
@@ -41,6 +42,7 @@ class ScanOutcome:
     levels: dict[str, int]
     selections: dict[str, int]
     seconds: dict[str, float] = field(default_factory=dict)
+    weight_factors: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The report as JSON text."""
@@ -79,16 +81,14 @@ def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
 
 def universe(links: pd.DataFrame) -> pd.DataFrame:
     """One row per resolved taxpayer: ``tins`` (sorted, ``;``), smallest region and industry codes."""
-    links = links.drop_duplicates(["entity_id", "tin", "region_code", "industry_code"])
     links = links.sort_values(["entity_id", "tin"])
     grouped = links.groupby("entity_id", sort=True)
-    frame = pd.DataFrame(
-        {
-            "tins": grouped["tin"].agg(lambda s: ";".join(dict.fromkeys(s))),
-            "region_code": grouped["region_code"].min(),
-            "industry_code": grouped["industry_code"].min(),
-        }
-    )
+    frame = pd.DataFrame({"region_code": grouped["region_code"].min(), "industry_code": grouped["industry_code"].min()})
+    pairs = links.drop_duplicates(["entity_id", "tin"])
+    counts = pairs.groupby("entity_id", sort=True)["tin"].transform("size")
+    tins = pairs.loc[counts == 1].set_index("entity_id")["tin"]  # most taxpayers: one TIN, no string joins
+    multi = pairs.loc[counts > 1].groupby("entity_id", sort=True)["tin"].agg(";".join)
+    frame["tins"] = pd.concat([tins, multi]).reindex(frame.index)
     frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
     return frame
 
@@ -115,6 +115,21 @@ def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
     frame = backend.query("SELECT entity_id, model_score, model_version FROM model_scores").to_pandas()
     frame = frame.sort_values(["entity_id", "model_version"]).drop_duplicates("entity_id", keep="last")
     return frame.astype({"entity_id": str}).set_index("entity_id")
+
+
+def weight_factors(
+    backend: AnalyticsBackend, hits: pd.DataFrame, links: pd.DataFrame, taxpayers: int, params: ScoringParams
+) -> dict[str, float]:
+    """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any)."""
+    factors = rarity_factors(hits, taxpayers, params.rarity_reference)
+    if backend.has_table("audit_outcomes") and params.calibration_prior > 0 and len(hits):
+        audits = backend.query(
+            "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
+        ).to_pandas()
+        t2e = dict(zip(links["tin"], links["entity_id"], strict=True))
+        for code, f in audit_factors(indicator_report(hits, audits, t2e), params.calibration_prior).items():
+            factors[code] = factors.get(code, 1.0) * f
+    return factors
 
 
 def score_table(scored: pd.DataFrame, scan_id: str) -> pa.Table:
@@ -155,8 +170,10 @@ def run_scan(
     hits = map_hits(result.hits, links)
     backend.write_arrow("indicator_hits", pa.Table.from_pandas(hits, schema=HIT_SCHEMA, preserve_index=False))
     groups = {s.code: s.correlation_group for s in specs}
-    expert = expert_scores(hits, groups, params)
     base = universe(links)
+    factors = weight_factors(backend, hits, links, len(base), params)
+    weighted = hits.assign(weight=hits["weight"] * hits["code"].map(factors).fillna(1.0)) if len(hits) else hits
+    expert = expert_scores(weighted, groups, params)
     extra = expert.index.difference(base.index)  # subjects without a registration still get a row
     if len(extra):
         base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])
@@ -174,6 +191,7 @@ def run_scan(
         levels={k: int(v) for k, v in scored["level"].value_counts().items()},
         selections={(k or "none"): int(v) for k, v in scored["selection"].value_counts().items()},
         seconds={k: round(v, 3) for k, v in seconds.items()},
+        weight_factors={k: round(v, 3) for k, v in sorted(factors.items())},
     )
     if reports_dir is not None:
         reports_dir.mkdir(parents=True, exist_ok=True)

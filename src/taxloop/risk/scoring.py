@@ -30,6 +30,8 @@ class ScoringParams:
     repeat_bonus: float = 0.2
     model_share: float = 0.3
     model_select_threshold: float = 0.5
+    rarity_reference: float = 0.01
+    calibration_prior: float = 10.0
     severity: Mapping[str, float] = field(default_factory=lambda: dict(SEVERITY_FACTOR))
 
     def __post_init__(self) -> None:
@@ -59,6 +61,35 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
     out = pd.DataFrame({"expert_raw": raw, "indicators": codes})
     out.index.name = "entity_id"
     return out
+
+
+def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict[str, float]:
+    """Per indicator, ``min(1, ln(1/p) / ln(1/reference))`` with p the share of taxpayers it flags.
+
+    An indicator that flags half the city tells little about any one taxpayer (factor ~0.15 with the
+    default reference 1 %); one that flags at most ``reference`` keeps its full weight. 0 disables.
+    """
+    if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
+        return {}
+    share = (hits.groupby("code")["subject_id"].nunique() / taxpayers).clip(upper=1.0)
+    factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
+    return {str(k): float(max(v, 0.05)) for k, v in factor.items()}
+
+
+def audit_factors(report: pd.DataFrame, prior: float) -> dict[str, float]:
+    """Per indicator, its lift over random audits, shrunk towards 1 with ``prior`` pseudo-cases.
+
+    ``report`` is ``taxloop.risk.effectiveness.indicator_report`` output (``code, audited, confirmed,
+    random_rate``). Indicators never audited keep factor 1; ``prior <= 0`` disables.
+    """
+    if report.empty or prior <= 0 or "random_rate" not in report:
+        return {}
+    base = report["random_rate"].dropna()
+    if base.empty or float(base.iloc[0]) <= 0:
+        return {}
+    rate = float(base.iloc[0])
+    shrunk = (report["confirmed"] + prior * rate) / (report["audited"] + prior) / rate
+    return {str(c): float(f) for c, f in zip(report["code"], shrunk, strict=True)}
 
 
 def grade(score: pd.Series, params: ScoringParams) -> pd.Series:

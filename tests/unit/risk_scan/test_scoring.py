@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from taxloop.risk.scoring import ScoringParams, combine, expert_scores, grade
+from taxloop.risk.scoring import ScoringParams, audit_factors, combine, expert_scores, grade, rarity_factors
 
 
 def _hits(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
@@ -65,3 +65,22 @@ def test_model_score_is_blended_and_can_select() -> None:
 def test_thresholds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="medium threshold"):
         ScoringParams(high=0.2, medium=0.5)
+
+
+def test_rarity_factor_discounts_indicators_that_flag_many() -> None:
+    hits = _hits([(f"E{i}", "WIDE", 1.0, "high") for i in range(50)] + [("E1", "RARE", 1.0, "high")])
+    factors = rarity_factors(hits, taxpayers=100, reference=0.01)
+    assert factors["RARE"] == 1.0
+    assert factors["WIDE"] == pytest.approx(math.log(2) / math.log(100))
+    assert rarity_factors(hits, 100, 0.0) == {}
+
+
+def test_audit_factor_is_the_shrunk_lift() -> None:
+    report = pd.DataFrame(
+        {"code": ["GOOD", "BAD", "NEW"], "audited": [10, 10, 0], "confirmed": [10, 0, 0], "random_rate": 0.25}
+    )
+    factors = audit_factors(report, prior=10.0)
+    assert factors["GOOD"] == pytest.approx((10 + 2.5) / 20 / 0.25)
+    assert factors["BAD"] == pytest.approx(2.5 / 20 / 0.25)
+    assert factors["NEW"] == pytest.approx(1.0)
+    assert audit_factors(report, prior=0) == {}

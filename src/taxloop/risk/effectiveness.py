@@ -50,57 +50,49 @@ def indicator_report(
 ) -> pd.DataFrame:
     """One row per indicator code in ``hits`` (``code, subject_id``) with its effectiveness figures."""
     params = params or EffectivenessParams()
-    codes = sorted(hits["code"].unique()) if not hits.empty else []
-    cases = _cases(audits, tin_to_entity) if audits is not None and not audits.empty else None
-    base = random_baseline(cases) if cases is not None else None
-    per_entity = (
-        cases.groupby("entity_id").agg(confirmed=("confirmed", "max"), tax=("tax_recovered", "sum"))
-        if cases is not None
-        else None
-    )
-    cycle_base: dict[int, float | None] = {}
-    if cases is not None:
-        for cycle, group in cases.dropna(subset=["cycle"]).groupby("cycle"):
-            cycle_base[int(cycle)] = random_baseline(group)
-    planted_share = len(truth_entities) / taxpayers if truth_entities and taxpayers else None
-    rows = []
-    for code in codes:
-        subjects = set(hits.loc[hits["code"] == code, "subject_id"])
-        row: dict[str, object] = {"code": code, "hits": int((hits["code"] == code).sum()), "taxpayers": len(subjects)}
-        if per_entity is not None and cases is not None:
-            audited = per_entity[per_entity.index.isin(subjects)]
-            hit_rate = float(audited["confirmed"].mean()) if len(audited) else None
-            row |= {
-                "audited": len(audited),
-                "confirmed": int(audited["confirmed"].sum()),
-                "hit_rate": hit_rate,
-                "tax_per_hit": float(audited["tax"].sum() / len(audited)) if len(audited) else None,
-                "random_rate": base,
-                "lift": hit_rate / base if hit_rate is not None and base else None,
-            }
-            row |= _retirement(cases[cases["entity_id"].isin(subjects)], cycle_base, params)
-        if truth_entities is not None:
-            true_pos = len(subjects & truth_entities)
-            precision = true_pos / len(subjects) if subjects else None
-            row |= {
-                "truth_precision": precision,
-                "truth_lift": precision / planted_share if precision is not None and planted_share else None,
-            }
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if hits.empty:
+        return pd.DataFrame({"code": pd.Series(dtype=str)})
+    pairs = hits[["code", "subject_id"]].drop_duplicates().rename(columns={"subject_id": "entity_id"})
+    out = pd.DataFrame({"hits": hits.groupby("code").size(), "taxpayers": pairs.groupby("code").size()})
+    if audits is not None and not audits.empty:
+        cases = _cases(audits, tin_to_entity)
+        base = random_baseline(cases)
+        per_entity = cases.groupby("entity_id").agg(confirmed=("confirmed", "max"), tax=("tax_recovered", "sum"))
+        audited = pairs.merge(per_entity, left_on="entity_id", right_index=True)
+        agg = audited.groupby("code").agg(
+            audited=("entity_id", "size"), confirmed=("confirmed", "sum"), tax=("tax", "sum")
+        )
+        out = out.join(agg)
+        out[["audited", "confirmed"]] = out[["audited", "confirmed"]].fillna(0).astype(int)
+        out["hit_rate"] = (out["confirmed"] / out["audited"]).where(out["audited"] > 0)
+        out["tax_per_hit"] = (out["tax"] / out["audited"]).where(out["audited"] > 0)
+        out["random_rate"] = base
+        out["lift"] = out["hit_rate"] / base if base else None
+        out = out.drop(columns=["tax"]).join(_retirement(pairs, cases, params))
+    if truth_entities is not None:
+        true_pos = pairs[pairs["entity_id"].isin(truth_entities)].groupby("code").size()
+        out["truth_precision"] = true_pos.reindex(out.index).fillna(0) / out["taxpayers"]
+        share = len(truth_entities) / taxpayers if taxpayers else None
+        out["truth_lift"] = out["truth_precision"] / share if share else None
+    return out.rename_axis("code").reset_index()
 
 
-def _retirement(
-    flagged_cases: pd.DataFrame, cycle_base: Mapping[int, float | None], params: EffectivenessParams
-) -> dict[str, object]:
-    """Hit rate per cycle and whether the last ``params.cycles`` usable cycles are all at or below random."""
-    usable: list[tuple[int, float, float]] = []
-    for cycle, group in flagged_cases.dropna(subset=["cycle"]).groupby("cycle"):
-        by_entity = group.groupby("entity_id")["confirmed"].max()
-        baseline = cycle_base.get(int(cycle))
-        if len(by_entity) >= params.min_audited and baseline is not None:
-            usable.append((int(cycle), float(by_entity.mean()), baseline))
-    last = sorted(usable)[-params.cycles :]
-    retire = len(last) == params.cycles and all(rate <= baseline for _, rate, baseline in last)
-    cycles_text = ";".join(f"{c}:{rate:.2f}/{b:.2f}" for c, rate, b in sorted(usable))
-    return {"cycles": cycles_text, "retire": retire}
+def _retirement(pairs: pd.DataFrame, cases: pd.DataFrame, params: EffectivenessParams) -> pd.DataFrame:
+    """Per code: hit rate per cycle and whether its last ``params.cycles`` usable cycles are all <= random."""
+    dated = cases.dropna(subset=["cycle"])
+    base = {int(c): random_baseline(g) for c, g in dated.groupby("cycle")}
+    per = dated.groupby(["entity_id", "cycle"])["confirmed"].max().reset_index()
+    per = pairs.merge(per, on="entity_id")
+    rates = per.groupby(["code", "cycle"])["confirmed"].agg(["mean", "size"]).reset_index()
+    rates["base"] = rates["cycle"].map(lambda c: base.get(int(c)))
+    rates = rates[(rates["size"] >= params.min_audited) & rates["base"].notna()].sort_values(["code", "cycle"])
+    rows = {}
+    for code, group in rates.groupby("code"):
+        last = group.tail(params.cycles)
+        retire = len(last) == params.cycles and bool((last["mean"] <= last["base"]).all())
+        text = ";".join(
+            f"{int(c)}:{m:.2f}/{b:.2f}" for c, m, b in group[["cycle", "mean", "base"]].itertuples(index=False)
+        )
+        rows[code] = {"cycles": text, "retire": retire}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["cycles", "retire"])
+    return frame.reindex(pairs["code"].unique()).fillna({"cycles": "", "retire": False}).astype({"retire": bool})

@@ -22,7 +22,14 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.risk.effectiveness import indicator_report
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scan import HIT_SCHEMA, PeriodRange, RuleRun, run_rules
-from taxloop.risk.scoring import ScoringParams, audit_factors, combine, expert_scores, rarity_factors
+from taxloop.risk.scoring import (
+    ScoringParams,
+    audit_factors,
+    combine,
+    expert_scores,
+    join_by_key,
+    rarity_factors,
+)
 from taxloop.rules.spec import RuleSpec
 
 SCORE_COLUMNS = [
@@ -87,7 +94,8 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
     pairs = links.drop_duplicates(["entity_id", "tin"])
     counts = pairs.groupby("entity_id", sort=True)["tin"].transform("size")
     tins = pairs.loc[counts == 1].set_index("entity_id")["tin"]  # most taxpayers: one TIN, no string joins
-    multi = pairs.loc[counts > 1].groupby("entity_id", sort=True)["tin"].agg(";".join)
+    several = pairs.loc[counts > 1]
+    multi = join_by_key(several["entity_id"].tolist(), several["tin"].tolist())
     frame["tins"] = pd.concat([tins, multi]).reindex(frame.index)
     frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
     return frame

@@ -40,8 +40,10 @@ def stratified_sample(
     """Index labels of the rows drawn from ``pool`` (one row per candidate)."""
     if pool.empty or share <= 0:
         return pd.Index([])
-    keys = pool[list(strata)].fillna("").astype(str)
-    frame = pool[[id_column]].assign(_stratum=keys.agg("|".join, axis=1))
+    stratum = pd.Series("", index=pool.index, dtype=object)
+    for col in strata:
+        stratum = stratum + "|" + pool[col].fillna("").astype(str)
+    frame = pool[[id_column]].assign(_stratum=stratum)
     frame = frame.sort_values(["_stratum", id_column], kind="stable")
     members = [group.index for _, group in frame.groupby("_stratum", sort=True)]
     counts = allocate([len(m) for m in members], share)

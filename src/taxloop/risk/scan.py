@@ -8,6 +8,7 @@ one Arrow table with the rule's code, weight, severity and category beside each 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ def subjects_sql(backend: AnalyticsBackend, subject: str) -> str | None:
     return f"SELECT tin AS subject_id, region_code, industry_code FROM ({tins}) t"
 
 
+@functools.lru_cache(maxsize=1024)
 def _returns_tin(sql: str) -> bool:
     tree = sqlglot.parse_one(sql, read="duckdb")
     return isinstance(tree, exp.Query) and "tin" in [s.alias_or_name for s in tree.selects]
@@ -123,7 +125,7 @@ def rule_sql(spec: RuleSpec, periods: PeriodRange | None = None, with_subjects: 
     variants = rule_variants(spec) if with_subjects else [Variant(spec.defaults(), None)]
     for variant in variants:
         body = compile_rule(spec, "duckdb", variant.params)
-        tin = "CAST(h.tin AS VARCHAR)" if _returns_tin(body) else "CAST(NULL AS VARCHAR)"
+        tin = "CAST(h.tin AS VARCHAR)" if _returns_tin(spec.sql) else "CAST(NULL AS VARCHAR)"
         where = [periods.sql("CAST(h.period AS VARCHAR)")] if periods else []
         join = ""
         if variant.condition is not None:

@@ -10,6 +10,7 @@ Levels come from two thresholds; selection says why a taxpayer is on the list.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,6 +40,14 @@ class ScoringParams:
             raise ValueError(f"medium threshold {self.medium} above high threshold {self.high}")
 
 
+def join_by_key(keys: list[str], values: list[str], sep: str = ";") -> pd.Series:
+    """``sep``-joined values per key, for rows already sorted by key (fast: no per-group pandas objects)."""
+    out: dict[str, str] = {}
+    for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0]):
+        out[key] = sep.join(v for _, v in group)
+    return pd.Series(out, dtype=object)
+
+
 def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams) -> pd.DataFrame:
     """Raw expert score and fired codes per subject from hits (``subject_id, code, weight, severity``)."""
     if hits.empty:
@@ -50,14 +59,15 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
         .agg(n=("code", "size"), weight=("weight", "first"), severity=("severity", "first"))
         .reset_index()
     )
-    sev = per["severity"].map(lambda s: params.severity.get(str(s), 1.0)).astype(float)
+    sev = per["severity"].map(dict(params.severity)).fillna(1.0).astype(float)
     per["strength"] = per["weight"].astype(float) * sev * (1.0 + params.repeat_bonus * np.log(per["n"]))
-    per["group"] = [groups.get(c) or f"_{c}" for c in per["code"]]
+    per["group"] = per["code"].map({c: g or f"_{c}" for c, g in groups.items()}).fillna("_" + per["code"])
     per = per.sort_values(["subject_id", "group", "strength", "code"], ascending=[True, True, False, True])
     per["pos"] = per.groupby(["subject_id", "group"], sort=False).cumcount()
     per["contrib"] = per["strength"] * np.power(params.decay, per["pos"])
     raw = per.groupby("subject_id")["contrib"].sum()
-    codes = per.sort_values(["subject_id", "code"]).groupby("subject_id")["code"].agg(";".join)
+    ordered = per.sort_values(["subject_id", "code"])
+    codes = join_by_key(ordered["subject_id"].tolist(), ordered["code"].tolist())
     out = pd.DataFrame({"expert_raw": raw, "indicators": codes})
     out.index.name = "entity_id"
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,11 +108,11 @@ def analyst_indicators(m: pd.DataFrame, p: dict[str, dict[str, Any]]) -> dict[st
     return out
 
 
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """Result and wall seconds of ``fn()``."""
-    started = time.perf_counter()
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Result, wall seconds and CPU seconds (all threads of this process) of ``fn()``."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    return result, time.perf_counter() - started
+    return result, time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -140,14 +141,17 @@ def main() -> None:
         backend.close()
         return {c: set(hits.loc[hits["code"] == c, "subject_id"]) for c in CODES}
 
-    analyst, pandas_s = timed(lambda: analyst_indicators(monthly(args.warehouse), params))
-    ours, engine_s = timed(engine)
+    analyst, pandas_s, pandas_cpu = timed(lambda: analyst_indicators(monthly(args.warehouse), params))
+    ours, engine_s, engine_cpu = timed(engine)
     per_code = {c: {"engine": len(ours[c]), "pandas": len(analyst[c]), "same": ours[c] == analyst[c]} for c in CODES}
     result = {
         "warehouse": str(args.warehouse),
         "pandas_seconds": round(pandas_s, 1),
         "engine_seconds": round(engine_s, 1),
         "speedup": round(pandas_s / engine_s, 2),
+        "pandas_cpu_seconds": round(pandas_cpu, 1),
+        "engine_cpu_seconds": round(engine_cpu, 1),
+        "load_average": os.getloadavg(),
         "same_hits": all(v["same"] for v in per_code.values()),
         "indicators": per_code,
     }

@@ -76,7 +76,7 @@ class City:
     def monthly_sales(i: int, period: str) -> float:
         """Invoiced sales of firm ``i`` in ``period`` (varied, never round, never near a quota)."""
         m = int(period[5:])
-        return round((100_000 + 7_919 * i + 13.37) * (1 + 0.03 * ((m * 7 + i) % 5)), 2)
+        return round((100_000 + 1_319 * i + 13.37) * (1 + 0.03 * ((m * 7 + i) % 5)), 2)
 
     def _registration(self, i: int, tin: str) -> None:
         self.add("taxpayers", registration_id=f"R{tin}", tin=tin, name=f"公司{tin}", kind="enterprise",

@@ -119,8 +119,8 @@ class City:
             payable = round(out - input_tax, 2)
             self.add("vat_returns", tin=tin, period=period, filed_on=next_month_day(period, 10), sales=round(sales, 2),
                      exempt_sales=0, output_tax=out, input_tax=round(input_tax, 2), tax_payable=payable)
-            employees = 20 + i
-            payroll = employees * (8_000 + 100 * i)
+            employees = 4 + i % 3
+            payroll = employees * (6_000 + 100 * i)
             self.add("iit_withholding", tin=tin, period=period, employees=employees, payroll=payroll,
                      tax_withheld=round(payroll * 0.02, 2))
             self.add("social_insurance", tin=tin, period=period, insured_employees=employees, contribution_base=payroll,

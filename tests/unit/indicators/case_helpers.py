@@ -16,7 +16,9 @@ def months(year: int | None = None, first: int = 1, count: int = 12) -> list[str
     return [f"{year}-{m:02d}" for m in range(first, min(first + count, 13))]
 
 
-def target_rows(c: City, table: str, periods: Iterable[str] | None = None, tin_key: str = "tin") -> Callable[[Row], bool]:
+def target_rows(
+    c: City, table: str, periods: Iterable[str] | None = None, tin_key: str = "tin"
+) -> Callable[[Row], bool]:
     """Row filter: the target's rows of ``table``, optionally only in ``periods``."""
     wanted = set(periods) if periods is not None else None
     return lambda r: r.get(tin_key) == c.T and (wanted is None or r.get("period") in wanted)
@@ -29,8 +31,13 @@ def scale(c: City, table: str, fields: Iterable[str], factor: float, periods: It
         c.edit(table, where, **{f: lambda r, f=f: round(float(r[f]) * factor, 2)})
 
 
-def set_vat(c: City, periods: Iterable[str] | None, sales: float | None = None, output_factor: float | None = None,
-            input_factor: float | None = None) -> None:
+def set_vat(
+    c: City,
+    periods: Iterable[str] | None,
+    sales: float | None = None,
+    output_factor: float | None = None,
+    input_factor: float | None = None,
+) -> None:
     """Rewrite the target's VAT returns (sales / output / input), keeping payable = output - input."""
     where = target_rows(c, "vat_returns", periods)
     for r in c.rows("vat_returns", where):

@@ -9,8 +9,9 @@ from indicator_city import MONTHS, City
 def _extra(n: int, amount: float, status: str = "valid", buyer: int | None = 0) -> Mutation:
     def run(c: City) -> None:
         for k in range(n):
-            c.invoice(c.T, None if buyer is None else c.B(buyer), f"{MONTHS[k % 24]}-{1 + k % 27:02d}", amount,
-                      status=status)
+            c.invoice(
+                c.T, None if buyer is None else c.B(buyer), f"{MONTHS[k % 24]}-{1 + k % 27:02d}", amount, status=status
+            )
 
     return run
 
@@ -26,8 +27,14 @@ def _new_firm(spike: float) -> Mutation:
 
 def _rep_change(after: float) -> Mutation:
     def run(c: City) -> None:
-        c.add("taxpayer_changes", tin=c.T, field="legal_rep_id", old_value=f"LR{c.T}", new_value="LR-new",
-              changed_on="2024-05-03")
+        c.add(
+            "taxpayer_changes",
+            tin=c.T,
+            field="legal_rep_id",
+            old_value=f"LR{c.T}",
+            new_value="LR-new",
+            changed_on="2024-05-03",
+        )
         for m in months(2024, 5, 4):
             if after:
                 c.invoice(c.T, c.B(1), f"{m}-21", after)
@@ -52,8 +59,17 @@ def _no_purchases(kwh_factor: float) -> Mutation:
 
 def _new_seller(registered_on: str) -> Mutation:
     def run(c: City) -> None:
-        c.add("taxpayers", registration_id=f"R{c.w}N", tin=f"{c.w}N", name="新公司", kind="enterprise",
-              industry_code=c.industry(0), region_code=c.region, registered_on=registered_on, status="normal")
+        c.add(
+            "taxpayers",
+            registration_id=f"R{c.w}N",
+            tin=f"{c.w}N",
+            name="新公司",
+            kind="enterprise",
+            industry_code=c.industry(0),
+            region_code=c.region,
+            registered_on=registered_on,
+            status="normal",
+        )
         for m in months(2024, 3, 4):
             c.invoice(f"{c.w}N", c.T, f"{m}-11", 812_345.67)
 

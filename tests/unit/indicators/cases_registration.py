@@ -17,7 +17,9 @@ def _share(field: str, n_others: int) -> Mutation:
 def _changes(fields: list[str]) -> Mutation:
     def run(c: City) -> None:
         for k, f in enumerate(fields):
-            c.add("taxpayer_changes", tin=c.T, field=f, old_value="old", new_value="new", changed_on=f"2024-0{k + 2}-10")
+            c.add(
+                "taxpayer_changes", tin=c.T, field=f, old_value="old", new_value="new", changed_on=f"2024-0{k + 2}-10"
+            )
 
     return run
 
@@ -42,8 +44,12 @@ def _abnormal(stop: bool) -> Mutation:
 
 def _rep_of_abnormal(abnormal: bool) -> Mutation:
     def run(c: City) -> None:
-        c.edit("taxpayers", lambda r: r["tin"] == c.B(0), legal_rep_id=f"LR{c.T}",
-               status="abnormal" if abnormal else "normal")
+        c.edit(
+            "taxpayers",
+            lambda r: r["tin"] == c.B(0),
+            legal_rep_id=f"LR{c.T}",
+            status="abnormal" if abnormal else "normal",
+        )
 
     return run
 
@@ -72,8 +78,17 @@ def _no_staff(staff: int | None) -> Mutation:
 def _exports(declared: float) -> Mutation:
     def run(c: City) -> None:
         for k in range(3):
-            c.add("customs_declarations", declaration_id=f"{c.w}D{k}", tin=c.T, declared_on=f"2024-0{k + 3}-15",
-                  direction="export", value=200_000, hs_code="9403600000", provider="CUSTOMS", delivered_on="2024-12-31")
+            c.add(
+                "customs_declarations",
+                declaration_id=f"{c.w}D{k}",
+                tin=c.T,
+                declared_on=f"2024-0{k + 3}-15",
+                direction="export",
+                value=200_000,
+                hs_code="9403600000",
+                provider="CUSTOMS",
+                delivered_on="2024-12-31",
+            )
         c.edit("vat_returns", lambda r: r["tin"] == c.T and r["period"].startswith("2024"), exempt_sales=declared)
 
     return run

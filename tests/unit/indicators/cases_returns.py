@@ -37,14 +37,21 @@ def _cit(**shares: float) -> Mutation:
 
 
 def _losses(years: tuple[int, ...]) -> Mutation:
-    return lambda c: c.edit("cit_returns", lambda r: r["tin"] == c.T and r["year"] in years, profit=-100_000.0,
-                            taxable_income=-100_000.0, tax_payable=0)
+    return lambda c: c.edit(
+        "cit_returns",
+        lambda r: r["tin"] == c.T and r["year"] in years,
+        profit=-100_000.0,
+        taxable_income=-100_000.0,
+        tax_payable=0,
+    )
 
 
 def _land(drop_year: int, held_from: str | None = None) -> Mutation:
     def run(c: City) -> None:
-        c.drop("other_returns", lambda r: r["tin"] == c.T and r["tax_type"] == "land_use"
-               and r["period_start"].startswith(str(drop_year)))
+        c.drop(
+            "other_returns",
+            lambda r: r["tin"] == c.T and r["tax_type"] == "land_use" and r["period_start"].startswith(str(drop_year)),
+        )
         if held_from:
             c.edit("land_parcels", lambda r: r["holder_id"] == c.T, held_from=held_from)
 
@@ -52,8 +59,16 @@ def _land(drop_year: int, held_from: str | None = None) -> Mutation:
 
 
 def _deed(c: City, base: float, on: str = "2024-04-20") -> None:
-    c.add("other_returns", tin=c.T, tax_type="deed", period_start=on, period_end=on, filed_on=on, base=base,
-          tax_payable=round(base * 0.03, 2))
+    c.add(
+        "other_returns",
+        tin=c.T,
+        tax_type="deed",
+        period_start=on,
+        period_end=on,
+        filed_on=on,
+        base=base,
+        tax_payable=round(base * 0.03, 2),
+    )
 
 
 def _buy(deed_base: float | None, on: str = "2024-04-01") -> Mutation:
@@ -69,8 +84,16 @@ def _buy_no_property_tax(with_return: bool) -> Mutation:
     def run(c: City) -> None:
         _buy(3_012_345.0, "2023-05-01")(c)
         if with_return:
-            c.add("other_returns", tin=c.T, tax_type="property", period_start="2024-01-01", period_end="2024-12-31",
-                  filed_on="2024-06-01", base=3_012_345.0, tax_payable=25_000)
+            c.add(
+                "other_returns",
+                tin=c.T,
+                tax_type="property",
+                period_start="2024-01-01",
+                period_end="2024-12-31",
+                filed_on="2024-06-01",
+                base=3_012_345.0,
+                tax_payable=25_000,
+            )
 
     return run
 
@@ -82,8 +105,11 @@ def _sell_property(price_per_m2: float) -> Mutation:
 def _late_filing(n: int) -> Mutation:
     def run(c: City) -> None:
         periods = months(2024, 1, n)
-        c.edit("vat_returns", lambda r: r["tin"] == c.T and r["period"] in periods,
-               filed_on=lambda r: r["filed_on"][:8] + "25")
+        c.edit(
+            "vat_returns",
+            lambda r: r["tin"] == c.T and r["period"] in periods,
+            filed_on=lambda r: r["filed_on"][:8] + "25",
+        )
 
     return run
 
@@ -101,8 +127,9 @@ def _unpaid(periods: list[str], stop_selling: bool = False) -> Mutation:
 def _late_payments(n: int) -> Mutation:
     def run(c: City) -> None:
         periods = months(2024, 1, n)
-        c.edit("payments", lambda r: r["tin"] == c.T and r["period"] in periods,
-               paid_on=lambda r: r["due_on"][:8] + "25")
+        c.edit(
+            "payments", lambda r: r["tin"] == c.T and r["period"] in periods, paid_on=lambda r: r["due_on"][:8] + "25"
+        )
 
     return run
 

@@ -18,7 +18,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 from case_helpers import Mutation  # noqa: E402
-from indicator_city import City, build_warehouse  # noqa: E402
+from indicator_city import City  # noqa: E402
+from indicator_warehouse import build_warehouse  # noqa: E402
 
 from taxloop.rules.compile import compile_rule  # noqa: E402
 from taxloop.rules.spec import RuleSpec, load_rules  # noqa: E402

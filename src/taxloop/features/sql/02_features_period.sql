@@ -12,7 +12,6 @@ WITH inv_out AS (
                AS out_special_amount,
            sum(CASE WHEN status <> 'void' AND buyer_tin IS NULL THEN CAST(amount AS DOUBLE) ELSE 0 END)
                AS out_consumer_amount,
-           count(DISTINCT buyer_tin) AS out_buyers,
            sum(CASE WHEN status <> 'void' AND amount >= 1000
                          AND amount >= 0.9 * power(10, ceil(log10(CAST(amount AS DOUBLE))))
                     THEN 1 ELSE 0 END) AS out_near_quota_n,
@@ -32,8 +31,7 @@ inv_in AS (
                          AND (s.status IN ('abnormal', 'deregistered') OR s.deregistered_on <= i.issued_on)
                     THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_bad_seller_amount,
            sum(CASE WHEN i.status <> 'void' AND datediff('day', s.registered_on, i.issued_on) < 180
-                    THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_new_seller_amount,
-           count(DISTINCT i.seller_tin) AS in_sellers
+                    THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_new_seller_amount
     FROM {invoices} AS i
     LEFT JOIN features_tin AS s ON s.tin = i.seller_tin
     WHERE i.buyer_tin IS NOT NULL
@@ -57,7 +55,8 @@ vat AS (
     GROUP BY tin, period
 ),
 iit AS (
-    SELECT tin, period, sum(employees) AS iit_employees, sum(CAST(payroll AS DOUBLE)) AS iit_payroll,
+    SELECT tin, period, count(*) AS iit_rows, sum(employees) AS iit_employees,
+           sum(CAST(payroll AS DOUBLE)) AS iit_payroll,
            sum(CAST(tax_withheld AS DOUBLE)) AS iit_tax
     FROM {iit_withholding}
     GROUP BY tin, period
@@ -76,56 +75,49 @@ as_of AS (
     SELECT max(greatest(due_on, coalesce(paid_on, due_on))) AS d FROM {payments}
 ),
 pay AS (
-    SELECT p.tin, p.period,
-           sum(CAST(p.amount_due AS DOUBLE)) AS pay_due,
-           sum(CAST(p.amount_paid AS DOUBLE)) AS pay_paid,
-           sum(CASE WHEN p.paid_on > p.due_on THEN 1 ELSE 0 END) AS pay_late_n,
-           sum(CASE WHEN p.amount_due > p.amount_paid AND p.due_on < a.d
-                    THEN CAST(p.amount_due - p.amount_paid AS DOUBLE) ELSE 0 END) AS pay_overdue_amount,
-           max(CASE WHEN p.amount_due > p.amount_paid AND p.due_on < a.d
-                    THEN datediff('day', p.due_on, a.d) END) AS pay_overdue_days
-    FROM {payments} AS p CROSS JOIN as_of AS a
-    GROUP BY p.tin, p.period
-),
-keys AS (
-    SELECT tin, period FROM inv_out
-    UNION SELECT tin, period FROM inv_in
-    UNION SELECT tin, period FROM vat
-    UNION SELECT tin, period FROM iit
-    UNION SELECT tin, period FROM si
-    UNION SELECT tin, period FROM util
-    UNION SELECT tin, period FROM pay
+    SELECT k.tin, k.period,
+           sum(CAST(k.amount_due AS DOUBLE)) AS pay_due,
+           sum(CAST(k.amount_paid AS DOUBLE)) AS pay_paid,
+           sum(CASE WHEN k.paid_on > k.due_on THEN 1 ELSE 0 END) AS pay_late_n,
+           sum(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
+                    THEN CAST(k.amount_due - k.amount_paid AS DOUBLE) ELSE 0 END) AS pay_overdue_amount,
+           max(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
+                    THEN datediff('day', k.due_on, a.d) END) AS pay_overdue_days
+    FROM {payments} AS k CROSS JOIN as_of AS a
+    GROUP BY k.tin, k.period
 )
 SELECT k.tin, k.period,
        CAST(substr(k.period, 1, 4) AS INTEGER) * 12 + CAST(substr(k.period, 6, 2) AS INTEGER) - 1 AS pidx,
        CAST(substr(k.period, 1, 4) AS INTEGER) AS year,
        coalesce(t.entity_id, k.tin) AS entity_id,
        t.industry_code, t.region_code,
-       coalesce(o.out_n, 0) AS out_n, coalesce(o.out_void_n, 0) AS out_void_n, coalesce(o.out_red_n, 0) AS out_red_n,
-       coalesce(o.out_amount, 0) AS out_amount, coalesce(o.out_tax, 0) AS out_tax,
-       coalesce(o.out_special_amount, 0) AS out_special_amount,
-       coalesce(o.out_consumer_amount, 0) AS out_consumer_amount, coalesce(o.out_buyers, 0) AS out_buyers,
-       coalesce(o.out_near_quota_n, 0) AS out_near_quota_n, coalesce(o.out_round_n, 0) AS out_round_n,
-       coalesce(o.out_positive_n, 0) AS out_positive_n,
-       coalesce(i.in_n, 0) AS in_n, coalesce(i.in_amount, 0) AS in_amount,
-       coalesce(i.in_special_tax, 0) AS in_special_tax,
-       coalesce(i.in_bad_seller_amount, 0) AS in_bad_seller_amount,
-       coalesce(i.in_new_seller_amount, 0) AS in_new_seller_amount, coalesce(i.in_sellers, 0) AS in_sellers,
-       CASE WHEN v.vat_returns_n IS NULL THEN 0 ELSE 1 END AS vat_filed,
-       v.vat_sales, v.vat_exempt_sales, v.vat_output, v.vat_input, v.vat_payable, coalesce(v.vat_late, 0) AS vat_late,
-       CASE WHEN iit.tin IS NULL THEN 0 ELSE 1 END AS iit_filed,
-       coalesce(iit.iit_employees, 0) AS iit_employees, coalesce(iit.iit_payroll, 0) AS iit_payroll,
-       coalesce(iit.iit_tax, 0) AS iit_tax,
-       coalesce(si.si_insured, 0) AS si_insured, coalesce(si.si_base, 0) AS si_base,
-       coalesce(u.kwh, 0) AS kwh, coalesce(u.water_m3, 0) AS water_m3,
-       coalesce(p.pay_due, 0) AS pay_due, coalesce(p.pay_paid, 0) AS pay_paid, coalesce(p.pay_late_n, 0) AS pay_late_n,
-       coalesce(p.pay_overdue_amount, 0) AS pay_overdue_amount, p.pay_overdue_days
-FROM keys AS k
+       coalesce(k.out_n, 0) AS out_n, coalesce(k.out_void_n, 0) AS out_void_n, coalesce(k.out_red_n, 0) AS out_red_n,
+       coalesce(k.out_amount, 0) AS out_amount, coalesce(k.out_tax, 0) AS out_tax,
+       coalesce(k.out_special_amount, 0) AS out_special_amount,
+       coalesce(k.out_consumer_amount, 0) AS out_consumer_amount,
+       coalesce(k.out_near_quota_n, 0) AS out_near_quota_n, coalesce(k.out_round_n, 0) AS out_round_n,
+       coalesce(k.out_positive_n, 0) AS out_positive_n,
+       coalesce(k.in_n, 0) AS in_n, coalesce(k.in_amount, 0) AS in_amount,
+       coalesce(k.in_special_tax, 0) AS in_special_tax,
+       coalesce(k.in_bad_seller_amount, 0) AS in_bad_seller_amount,
+       coalesce(k.in_new_seller_amount, 0) AS in_new_seller_amount,
+       CASE WHEN k.vat_returns_n IS NULL THEN 0 ELSE 1 END AS vat_filed,
+       k.vat_sales, k.vat_exempt_sales, k.vat_output, k.vat_input, k.vat_payable, coalesce(k.vat_late, 0) AS vat_late,
+       CASE WHEN k.iit_rows IS NULL THEN 0 ELSE 1 END AS iit_filed,
+       coalesce(k.iit_employees, 0) AS iit_employees, coalesce(k.iit_payroll, 0) AS iit_payroll,
+       coalesce(k.iit_tax, 0) AS iit_tax,
+       coalesce(k.si_insured, 0) AS si_insured, coalesce(k.si_base, 0) AS si_base,
+       coalesce(k.kwh, 0) AS kwh, coalesce(k.water_m3, 0) AS water_m3,
+       coalesce(k.pay_due, 0) AS pay_due, coalesce(k.pay_paid, 0) AS pay_paid, coalesce(k.pay_late_n, 0) AS pay_late_n,
+       coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
+FROM (
+    SELECT *
+    FROM inv_out
+    FULL OUTER JOIN inv_in USING (tin, period)
+    FULL OUTER JOIN vat USING (tin, period)
+    FULL OUTER JOIN iit USING (tin, period)
+    FULL OUTER JOIN si USING (tin, period)
+    FULL OUTER JOIN util USING (tin, period)
+    FULL OUTER JOIN pay USING (tin, period)
+) AS k
 LEFT JOIN features_tin AS t ON t.tin = k.tin
-LEFT JOIN inv_out AS o ON o.tin = k.tin AND o.period = k.period
-LEFT JOIN inv_in AS i ON i.tin = k.tin AND i.period = k.period
-LEFT JOIN vat AS v ON v.tin = k.tin AND v.period = k.period
-LEFT JOIN iit ON iit.tin = k.tin AND iit.period = k.period
-LEFT JOIN si ON si.tin = k.tin AND si.period = k.period
-LEFT JOIN util AS u ON u.tin = k.tin AND u.period = k.period
-LEFT JOIN pay AS p ON p.tin = k.tin AND p.period = k.period

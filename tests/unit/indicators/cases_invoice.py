@@ -44,6 +44,8 @@ def _rep_change(after: float) -> Mutation:
 
 def _goods(kinds: set[str]) -> Mutation:
     def run(c: City) -> None:
+        c.edit("iit_withholding", lambda r: r["tin"] == c.T, employees=2)
+        c.edit("social_insurance", lambda r: r["tin"] == c.T, insured_employees=2)
         c.edit("invoices", lambda r: r["seller_tin"] == c.T and r["kind"] in kinds, goods_code="3040201000000000000")
 
     return run
@@ -72,6 +74,28 @@ def _new_seller(registered_on: str) -> Mutation:
         )
         for m in months(2024, 3, 4):
             c.invoice(f"{c.w}N", c.T, f"{m}-11", 812_345.67)
+
+    return run
+
+
+def _shell_seller(staff: int) -> Mutation:
+    def run(c: City) -> None:
+        shell = f"{c.w}S"
+        c.add(
+            "taxpayers",
+            registration_id=f"R{shell}",
+            tin=shell,
+            name="空壳",
+            kind="enterprise",
+            industry_code=c.industry(0),
+            region_code=c.region,
+            registered_on="2022-01-01",
+            status="normal",
+        )
+        for m in months(2024, 3, 4):
+            c.invoice(shell, c.T, f"{m}-12", 312_345.67)
+            if staff:
+                c.add("iit_withholding", tin=shell, period=m, employees=staff, payroll=staff * 6000, tax_withheld=100)
 
     return run
 
@@ -110,14 +134,15 @@ CASES: dict[str, tuple[Mutation, Mutation]] = {
     "INV_RED_SHARE_HIGH": (_extra(30, -1_234.56, "red"), _extra(3, -1_234.56, "red")),
     "INV_NEAR_QUOTA": (_extra(40, 99_500.0), _extra(12, 99_500.0)),
     "INV_ROUND_AMOUNTS": (_extra(100, 20_000.0), _extra(20, 20_000.0)),
-    "INV_NEW_FIRM_SPIKE": (_new_firm(900_000.0), _new_firm(0.0)),
+    "INV_NEW_FIRM_SPIKE": (_new_firm(1_500_000.0), _new_firm(0.0)),
     "INV_SPIKE_AFTER_REP_CHANGE": (_rep_change(400_000.0), _rep_change(0.0)),
     "INV_UNRELATED_GOODS": (_goods({"special", "ordinary"}), _goods({"ordinary"})),
+    "INV_FROM_SHELL_SELLERS": (_shell_seller(0), _shell_seller(10)),
     "INV_SALES_WITHOUT_PURCHASES": (_no_purchases(0.001), _no_purchases(1.0)),
     "INV_FROM_BAD_SELLERS": (_bad_seller(7), _bad_seller(0)),
     "INV_FROM_NEW_SELLERS": (_new_seller("2024-03-01"), _new_seller("2020-03-01")),
     "INV_INPUT_SPIKE": (_input_spike(800_000.0), _input_spike(200_000.0)),
-    "INV_OUTPUT_SPIKE": (_output_spike(800_000.0), _output_spike(200_000.0)),
+    "INV_OUTPUT_SPIKE": (_output_spike(1_500_000.0), _output_spike(200_000.0)),
     "INV_PASS_THROUGH_BALANCE": (_pass_through(1), _pass_through(28)),
     "INV_VANISHED_AFTER_INVOICING": (_vanished(1.0), _vanished(0.2)),
 }

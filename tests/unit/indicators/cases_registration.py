@@ -84,7 +84,7 @@ def _exports(declared: float) -> Mutation:
                 tin=c.T,
                 declared_on=f"2024-0{k + 3}-15",
                 direction="export",
-                value=200_000,
+                value=1_000_000,
                 hs_code="9403600000",
                 provider="CUSTOMS",
                 delivered_on="2024-12-31",
@@ -134,7 +134,7 @@ CASES: dict[str, tuple[Mutation, Mutation]] = {
         lambda c: scale(c, "utilities", ["kwh"], 0.3),
     ),
     "TP_NO_STAFF_HIGH_SALES": (_no_staff(None), _no_staff(2)),
-    "TP_CUSTOMS_EXPORT_NOT_DECLARED": (_exports(0.0), _exports(50_000.0)),
+    "TP_CUSTOMS_EXPORT_NOT_DECLARED": (_exports(0.0), _exports(250_000.0)),
     "TP_POWER_ZERO_DECL": (_zero_with_power(None), _zero_with_power(500.0)),
     "TP_POWER_UP_SALES_DOWN": (_power_up(0.7), _power_up(0.9)),
 }

@@ -90,5 +90,5 @@ CASES: dict[str, tuple[Mutation, Mutation]] = {
     ),
     "VAT_EXEMPT_SHARE_HIGH": (_exempt(1.0), _exempt(0.2)),
     "VAT_SMALL_SCALE_OVER_LIMIT": (_small_scale(True), _small_scale(False)),
-    "VAT_SALES_PER_EMPLOYEE_LOW": (_staff(5.0), _staff(1.5)),
+    "VAT_SALES_PER_EMPLOYEE_LOW": (_staff(8.0), _staff(1.5)),
 }

@@ -28,7 +28,7 @@ inv_in AS (
            sum(CASE WHEN i.status <> 'void' AND i.kind = 'special' THEN CAST(i.tax_amount AS DOUBLE) ELSE 0 END)
                AS in_special_tax,
            sum(CASE WHEN i.status <> 'void'
-                         AND (s.status IN ('abnormal', 'deregistered') OR s.deregistered_on <= i.issued_on)
+                         AND (s.status = 'abnormal' OR s.deregistered_on <= i.issued_on)
                     THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_bad_seller_amount,
            sum(CASE WHEN i.status <> 'void' AND datediff('day', s.registered_on, i.issued_on) < 180
                     THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_new_seller_amount

@@ -44,19 +44,25 @@ def arrow_table(table: str, rows: list[Row]) -> pa.Table:
     return pa.table(arrays)
 
 
-def build_warehouse(cities: Iterable[City], root: Path, skip: Iterable[str] = ()) -> DuckDBBackend:
-    """Write every city's tables into one warehouse at ``root``, build the features, return the backend."""
+def write_tables(cities: Iterable[City], root: Path, skip: Iterable[str] = ()) -> Warehouse:
+    """Write every city's contract tables as Parquet into the warehouse at ``root``."""
     merged: dict[str, list[Row]] = {}
     for city in cities:
         for table, rows in city.tables.items():
             merged.setdefault(table, []).extend(rows)
     wh = Warehouse(root).ensure()
+    skipped = set(skip)
     for table, rows in merged.items():
-        if table in skip or not rows:
+        if table in skipped or not rows:
             continue
         folder = wh.table_dir(table)
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(arrow_table(table, rows), folder / "part-0.parquet")
-    backend = DuckDBBackend(wh, threads=1)
+    return wh
+
+
+def build_warehouse(cities: Iterable[City], root: Path, skip: Iterable[str] = ()) -> DuckDBBackend:
+    """Write the cities into one warehouse at ``root``, build the features on DuckDB, return the backend."""
+    backend = DuckDBBackend(write_tables(cities, root, skip), threads=1)
     build_features(backend)
     return backend

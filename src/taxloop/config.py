@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     random_sample_share: float = Field(
         0.05, ge=0, le=1, description="Share of unflagged taxpayers drawn by stratified random sampling"
     )
+    expert_share: float = Field(0.5, ge=0, le=1, description="Weight of the expert (rule) score in the final ranking")
+    model_share: float = Field(
+        0.5, ge=0, le=1, description="Weight of the learned model score in the final ranking (0 = rules alone)"
+    )
     language: Literal["zh", "en"] = "zh"
     secret_key: str = "change-me-in-production"
     spark_master: str = "local[2]"

@@ -16,7 +16,23 @@ ID = "entity_id"
 HIT_PREFIX = "hit__"
 NET_PREFIX = "net__"
 CATEGORICAL = ("region_code", "industry_section", "industry_division")
-NON_FEATURES = {ID, "tin", "tins", "expert_score", "region_code", "industry_code", "label", "tax_recovered"}
+NON_FEATURES = {
+    ID,
+    "tin",
+    "tins",
+    "expert_score",
+    "region_code",
+    "industry_code",
+    "label",
+    "tax_recovered",
+    "positive",
+    "tax_evaded",
+    "recovery_share",
+    "cases",
+    "model_score",
+    "rank",
+    "score",
+}
 POSITIVE_FINDINGS = ("adjusted", "fraud")
 
 
@@ -64,13 +80,14 @@ def read_hits(backend: AnalyticsBackend) -> pd.DataFrame | None:
 
 
 def read_expert(backend: AnalyticsBackend) -> pd.DataFrame | None:
-    """``entity_id, expert_score`` from the latest ``risk_scores`` (None when absent)."""
+    """``entity_id, expert_score[, expert_level]`` from the latest ``risk_scores`` (None when absent)."""
     if not backend.has_table("risk_scores"):
         return None
     cols = _columns(backend, "risk_scores")
     score = "expert_score" if "expert_score" in cols else "score"
+    level = ", min(level) AS expert_level" if "level" in cols else ""
     sql = (
-        f"SELECT CAST(entity_id AS VARCHAR) AS entity_id, max(CAST({score} AS DOUBLE)) AS expert_score "
+        f"SELECT CAST(entity_id AS VARCHAR) AS entity_id, max(CAST({score} AS DOUBLE)) AS expert_score{level} "
         "FROM risk_scores WHERE scan_id = (SELECT max(scan_id) FROM risk_scores) GROUP BY 1"
     )
     frame: pd.DataFrame = backend.query(sql).to_pandas()

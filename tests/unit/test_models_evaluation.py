@@ -84,3 +84,17 @@ def test_blend_shares() -> None:
     assert mixed.tolist() == pytest.approx([0.5, 0.25, 0.75])
     with pytest.raises(ValueError):
         blend_scores(expert, model, 0.0, 0.0)
+
+
+def test_calibrated_blend_respects_confidence() -> None:
+    from taxloop.models.blend import apply_calibration, calibrate
+
+    # flagged (score 2) are found 60% of the time, unflagged 10%
+    expert = [0.0] * 10 + [2.0] * 10
+    labels = [1] + [0] * 9 + [1] * 6 + [0] * 4
+    cal = calibrate(expert, labels)
+    assert apply_calibration([0.0, 2.0, 5.0], cal).tolist() == pytest.approx([0.1, 0.6, 0.6])
+    # an unflagged taxpayer the model is sure of outranks a flagged one it rules out
+    blended = blend_scores([0.0, 2.0], [0.95, 0.02], 0.5, 0.5, cal)
+    assert blended[0] > blended[1]
+    assert blended.tolist() == pytest.approx([0.5 * 0.1 + 0.5 * 0.95, 0.5 * 0.6 + 0.5 * 0.02])

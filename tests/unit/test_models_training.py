@@ -61,6 +61,7 @@ def test_train_score_explain_and_registry(warehouse: Path) -> None:
     # the network-only gang signal lets the model beat the single expert rule on later cases
     assert m["model"]["auc_pr"] > m["expert"]["auc_pr"]
     assert m["model"]["auc_pr"] > 0.8
+    assert m["combination"]["auc_pr"] > m["expert"]["auc_pr"]
     assert "random_sample" in m
     for name in ("model.joblib", "model.txt", "card.json", "card.md"):
         assert (warehouse / "models" / "v0001" / name).is_file()

@@ -99,7 +99,7 @@ def evaluate_ranking(
     total = float(np.nan_to_num(money[top]).sum())
     per_scheme: dict[str, float] = {}
     if schemes is not None:
-        codes = np.asarray([c if c else "" for c in schemes], dtype=object)
+        codes = np.asarray([c if isinstance(c, str) else "" for c in schemes], dtype=object)
         in_top = np.zeros(len(s), dtype=bool)
         in_top[top] = True
         for code in sorted({c for c in codes if c}):

@@ -115,7 +115,9 @@ def simulate(
             data = frame.merge(labels[keep], on="entity_id")
             model = train(data, numeric, categorical, cfg.train)
             p = model.predict(pool)
-            combined = blend_scores(pool["expert_score"].to_numpy(), p, cfg.expert_share, cfg.model_share)
+            combined = blend_scores(
+                pool["expert_score"].to_numpy(), p, cfg.expert_share, cfg.model_share, model.expert_calibration
+            )
             n = int((p >= cfg.threshold).sum())
             chosen_idx = pool.index[np.argsort(-combined, kind="stable")[:n]]
             policy = "model+expert"

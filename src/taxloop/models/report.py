@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from taxloop.models.blend import blend_scores
+from taxloop.models.blend import Calibration, blend_scores
 from taxloop.models.evaluation import RankingReport, compare_strategies
 
 STRATEGIES = ("expert", "model", "combination")
@@ -65,12 +65,13 @@ def side_by_side(
     model_share: float,
     schemes: list[str | None] | None = None,
     base_rate: float | None = None,
+    calibration: Calibration | None = None,
 ) -> dict[str, RankingReport]:
     """Expert alone, model alone and the blend, measured at the same k on the same subjects."""
     strategies = {
         "expert": expert,
         "model": model,
-        "combination": blend_scores(expert, model, expert_share, model_share),
+        "combination": blend_scores(expert, model, expert_share, model_share, calibration),
     }
     return compare_strategies(strategies, positive, recovered, k, base_rate, schemes)
 

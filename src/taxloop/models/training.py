@@ -19,6 +19,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from taxloop.models.blend import Calibration, apply_calibration, blend_scores, calibrate
 from taxloop.models.evaluation import average_precision, evaluate_ranking
 
 
@@ -33,6 +34,8 @@ class TrainConfig:
     subsample: float = 0.8
     colsample_bytree: float = 0.8
     test_share: float = 0.25
+    expert_share: float = 0.5
+    model_share: float = 0.5
     seed: int = 20261123
     n_jobs: int = 2
 
@@ -48,6 +51,7 @@ class TrainedModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     window: dict[str, Any] = field(default_factory=dict)
     importance: list[tuple[str, float]] = field(default_factory=list)
+    expert_calibration: Calibration | None = None
 
     @property
     def features(self) -> list[str]:
@@ -58,6 +62,12 @@ class TrainedModel:
         """Probability of a finding (tax adjusted or fraud), corrected for the class weighting."""
         raw = self.pipeline.predict_proba(design_matrix(frame, self.numeric, self.categorical))[:, 1]
         return prior_correct(np.asarray(raw, dtype=np.float64), self.pos_weight)
+
+    def expert_probability(self, expert: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """P(finding) of an expert score, from the calibration fitted on the training outcomes."""
+        if self.expert_calibration is None:
+            raise ValueError("this model carries no expert calibration / 模型未含专家分校准")
+        return apply_calibration(expert, self.expert_calibration)
 
 
 def design_matrix(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
@@ -141,7 +151,7 @@ def _fit(data: pd.DataFrame, numeric: list[str], categorical: list[str], cfg: Tr
     return pipe, weight
 
 
-def _test_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, Any]:
+def _test_metrics(model: TrainedModel, test: pd.DataFrame, cfg: TrainConfig) -> dict[str, Any]:
     if test.empty:
         return {}
     y = test["label"].to_numpy()
@@ -153,6 +163,12 @@ def _test_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, Any]:
         "test_positives": int(y.sum()),
         "model": evaluate_ranking(p, y, test["tax_recovered"], k).as_dict(),
         "expert": evaluate_ranking(expert, y, test["tax_recovered"], k).as_dict(),
+        "combination": evaluate_ranking(
+            blend_scores(expert, p, cfg.expert_share, cfg.model_share, model.expert_calibration),
+            y,
+            test["tax_recovered"],
+            k,
+        ).as_dict(),
     }
     rnd = (test["selection"] == "random").to_numpy()
     if rnd.sum() and 0 < y[rnd].sum() < rnd.sum():
@@ -177,7 +193,8 @@ def train(labelled: pd.DataFrame, numeric: list[str], categorical: list[str], cf
     early, late = labelled[mask], labelled[~mask]
     pipe, weight = _fit(early, numeric, categorical, cfg)
     held = TrainedModel(pipe, numeric, categorical, weight)
-    metrics = _test_metrics(held, late)
+    held.expert_calibration = calibrate(early["expert_score"], early["label"])
+    metrics = _test_metrics(held, late, cfg)
     final_pipe, final_weight = _fit(labelled, numeric, categorical, cfg)
     booster = final_pipe.named_steps["model"].booster_
     gains = booster.feature_importance(importance_type="gain")
@@ -192,4 +209,5 @@ def train(labelled: pd.DataFrame, numeric: list[str], categorical: list[str], cf
         "labelled_rows": len(labelled),
         "positives": int(labelled["label"].sum()),
     }
-    return TrainedModel(final_pipe, numeric, categorical, final_weight, metrics, window, importance[:30])
+    calibration = calibrate(labelled["expert_score"], labelled["label"])
+    return TrainedModel(final_pipe, numeric, categorical, final_weight, metrics, window, importance[:30], calibration)

@@ -114,3 +114,28 @@ def test_top_contributions_words() -> None:
     rows = top_contributions(["x", "y"], contrib, ["a", "b"], values, top=2, texts=texts)
     # x: only the positive one; y: no positive, so its largest (least negative) is kept
     assert rows[["entity_id", "feature"]].values.tolist() == [["x", "a"], ["y", "b"]]
+
+
+def test_negative_sampling_keeps_probabilities_calibrated() -> None:
+    from taxloop.models.training import train
+
+    rng = np.random.default_rng(1)
+    n = 6000
+    x = rng.uniform(0, 1, n)
+    y = (rng.uniform(0, 1, n) < np.where(x > 0.5, 0.2, 0.02)).astype(int)
+    data = pd.DataFrame(
+        {
+            "x": x,
+            "label": y,
+            "tax_recovered": y * 10.0,
+            "expert_score": 0.0,
+            "selection": "random",
+            "closed_on": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        }
+    )
+    cfg = TrainConfig(n_estimators=40, num_leaves=4, min_child_samples=50, negatives_per_positive=2.0)
+    model = train(data, ["x"], [], cfg)
+    p = model.predict(data)
+    # mean predicted probability per half matches the true rates despite 1:2 sampling and weighting
+    assert p[x > 0.5].mean() == pytest.approx(0.2, abs=0.05)
+    assert p[x <= 0.5].mean() == pytest.approx(0.02, abs=0.015)

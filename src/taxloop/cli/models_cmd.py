@@ -43,6 +43,7 @@ def _train(warehouse: Path | None, backend: str | None, seed: int | None, trees:
             cfg = TrainConfig(
                 n_estimators=trees,
                 seed=settings.seed,
+                n_jobs=settings.threads or 1,
                 expert_share=settings.expert_share,
                 model_share=settings.model_share,
             )

@@ -142,7 +142,11 @@ def run_loop(
         model_share=settings.model_share,
         seed=settings.seed,
         train=TrainConfig(
-            n_estimators=trees, seed=settings.seed, expert_share=settings.expert_share, model_share=settings.model_share
+            n_estimators=trees,
+            seed=settings.seed,
+            expert_share=settings.expert_share,
+            model_share=settings.model_share,
+            n_jobs=settings.threads or 1,
         ),
     )
     with Progress() as bar:

@@ -2,8 +2,9 @@
 
 The labelled entities are split by the date their latest case closed: the earliest
 ``1 - test_share`` train, the later ones test. Random-sample cases in the test window form the
-unbiased test set. Class imbalance is handled with ``scale_pos_weight`` and the probabilities are
-mapped back to the true class prior, so ``model_score`` reads as a probability of a finding.
+unbiased test set. Class imbalance is handled by sampling negatives down to a ratio and
+``scale_pos_weight``; the probabilities are mapped back to the true class prior, so
+``model_score`` reads as a probability of a finding.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class TrainConfig:
     expert_share: float = 0.5
     model_share: float = 0.5
     seed: int = 20261123
-    n_jobs: int = 2
+    n_jobs: int = 1
+    max_bin: int = 127
+    negatives_per_positive: float = 8.0
 
 
 @dataclass
@@ -118,6 +121,7 @@ def build_pipeline(numeric: list[str], categorical: list[str], cfg: TrainConfig,
         scale_pos_weight=pos_weight,
         random_state=cfg.seed,
         n_jobs=cfg.n_jobs,
+        max_bin=cfg.max_bin,
         verbose=-1,
     )
     return Pipeline([("prep", prep), ("model", model)])
@@ -138,6 +142,12 @@ def time_split(closed_on: pd.Series, test_share: float) -> tuple[npt.NDArray[np.
 
 
 def _fit(data: pd.DataFrame, numeric: list[str], categorical: list[str], cfg: TrainConfig) -> tuple[Pipeline, float]:
+    """Fit one pipeline; returns it and the prior-shift factor to undo in :func:`prior_correct`.
+
+    Imbalance: when negatives outnumber positives by more than ``negatives_per_positive`` they are
+    sampled down to that ratio (seeded), and the positives are up-weighted to balance what is left.
+    Both shift the odds; the returned factor ``w / r`` (weight over negative sampling rate) undoes it.
+    """
     y = data["label"].to_numpy()
     pos = int(y.sum())
     if pos == 0 or pos == len(y):
@@ -145,10 +155,18 @@ def _fit(data: pd.DataFrame, numeric: list[str], categorical: list[str], cfg: Tr
             f"training data has {pos} positive and {len(y) - pos} negative cases: both are needed"
             " / 训练数据须同时含正负样本"
         )
-    weight = (len(y) - pos) / pos
+    neg = len(y) - pos
+    keep_neg = min(neg, max(1, int(pos * cfg.negatives_per_positive)))
+    rate = keep_neg / neg
+    if keep_neg < neg:
+        rng = np.random.default_rng(cfg.seed)
+        negatives = np.flatnonzero(y == 0)
+        rows = np.sort(np.concatenate([np.flatnonzero(y == 1), rng.choice(negatives, keep_neg, replace=False)]))
+        data, y = data.iloc[rows], y[rows]
+    weight = keep_neg / pos
     pipe = build_pipeline(numeric, categorical, cfg, weight)
     pipe.fit(design_matrix(data, numeric, categorical), y)
-    return pipe, weight
+    return pipe, weight / rate
 
 
 def _test_metrics(model: TrainedModel, test: pd.DataFrame, cfg: TrainConfig) -> dict[str, Any]:

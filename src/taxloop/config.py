@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")
     threads: int = 0
+    smtp_host: str = Field("", description="SMTP server of the e-tax mail gateway; empty = spool email to a file")
+    smtp_port: int = 25
+    smtp_from: str = "noreply@etax.local"
+    etax_mail_domain: str = Field("etax.local", description="Notices are mailed to <tin>@<domain>")
 
     @classmethod
     def settings_customise_sources(

@@ -32,10 +32,15 @@ class DuckDBBackend:
         self.refresh()
 
     def refresh(self) -> None:
-        """(Re)create one view per table present on disk; derived results shadow contract tables."""
+        """(Re)create one view per table on disk; derived results shadow contract tables.
+
+        Quarantined rows of table ``t`` are queryable as ``quarantine_t``.
+        """
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, self.warehouse.table_dir(name, area))
+        for name in self.warehouse.names("quarantine"):
+            self._register(f"quarantine_{name}", self.warehouse.table_dir(name, "quarantine"))
 
     def _register(self, name: str, folder: Path) -> None:
         self.con.execute(

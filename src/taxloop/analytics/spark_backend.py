@@ -49,6 +49,8 @@ class SparkBackend:
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, str(self.warehouse.table_dir(name, area)))
+        for name in self.warehouse.names("quarantine"):
+            self._register(f"quarantine_{name}", str(self.warehouse.table_dir(name, "quarantine")))
 
     def _register(self, name: str, path: str) -> None:
         self.spark.read.option("mergeSchema", "true").parquet(path).createOrReplaceTempView(name)

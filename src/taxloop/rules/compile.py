@@ -40,22 +40,27 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def compile_rule(spec: RuleSpec, dialect: str = "duckdb", params: dict[str, Any] | None = None) -> str:
-    """SQL for ``dialect`` with parameters substituted as literals."""
-    values = params if params is not None else spec.defaults()
+def bind_params(sql: str, values: dict[str, Any], dialect: str = "duckdb", label: str = "SQL") -> exp.Expression:
+    """Parse DuckDB-dialect ``sql`` and replace every ``:name`` placeholder by the literal in ``values``."""
     try:
-        tree = sqlglot.parse_one(spec.sql, read="duckdb")
+        tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
-        raise RuleCompileError(f"{spec.code}: SQL does not parse: {exc}") from exc
+        raise RuleCompileError(f"{label}: SQL does not parse: {exc}") from exc
 
     def _sub(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name:
             if node.name not in values:
-                raise RuleCompileError(f"{spec.code}: no value for parameter :{node.name}")
+                raise RuleCompileError(f"{label}: no value for parameter :{node.name}")
             return _literal(values[node.name])
         return node
 
-    tree = tree.transform(_sub)
+    return tree.transform(_sub)
+
+
+def compile_rule(spec: RuleSpec, dialect: str = "duckdb", params: dict[str, Any] | None = None) -> str:
+    """SQL for ``dialect`` with parameters substituted as literals."""
+    values = params if params is not None else spec.defaults()
+    tree = bind_params(spec.sql, values, dialect, spec.code)
     if isinstance(tree, exp.Query):
         names = [s.alias_or_name for s in tree.selects]
         missing = [c for c in OUTPUT_COLUMNS if c not in names]

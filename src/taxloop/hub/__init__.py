@@ -1,0 +1,1 @@
+"""Data-sharing hub: providers, agreements, access control, ledger, cross-checks (Ningxia's platform)."""

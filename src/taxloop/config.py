@@ -44,9 +44,8 @@ class Settings(BaseSettings):
     random_sample_share: float = Field(
         0.05, ge=0, le=1, description="Share of unflagged taxpayers drawn by stratified random sampling"
     )
-    expert_share: float = Field(0.5, ge=0, le=1, description="Weight of the expert (rule) score in the final ranking")
     model_share: float = Field(
-        0.5, ge=0, le=1, description="Weight of the learned model score in the final ranking (0 = rules alone)"
+        0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
     )
     language: Literal["zh", "en"] = "zh"
     secret_key: str = "change-me-in-production"

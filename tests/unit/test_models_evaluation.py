@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from taxloop.models.blend import blend_scores, percentile_rank
+from taxloop.models.blend import blend_scores
 from taxloop.models.evaluation import (
     average_precision,
     compare_strategies,
@@ -68,22 +68,16 @@ def test_length_mismatch_is_refused() -> None:
         evaluate_ranking([1, 2], [1], [0, 0], k=1)
 
 
-def test_percentile_rank_ties_and_bounds() -> None:
-    r = percentile_rank([0, 0, 5, 10])
-    assert r.tolist() == [pytest.approx(1 / 6), pytest.approx(1 / 6), pytest.approx(2 / 3), 1.0]
-    assert percentile_rank([]).size == 0
-    assert percentile_rank([np.nan, 1.0]).tolist() == [0.0, 1.0]
-
-
-def test_blend_shares() -> None:
-    expert = [0.0, 1.0, 2.0]
+def test_blend_follows_the_scan_rule() -> None:
+    expert = [0.0, 0.5, 1.0]
     model = [0.9, 0.1, 0.5]
-    assert blend_scores(expert, model, 1.0, 0.0).tolist() == [0.0, 0.5, 1.0]
-    assert blend_scores(expert, model, 0.0, 2.0).tolist() == [1.0, 0.0, 0.5]
-    mixed = blend_scores(expert, model, 0.5, 0.5)
-    assert mixed.tolist() == pytest.approx([0.5, 0.25, 0.75])
+    assert blend_scores(expert, model, 0.0).tolist() == expert
+    assert blend_scores(expert, model, 1.0).tolist() == model
+    assert blend_scores(expert, model, 0.3).tolist() == pytest.approx([0.27, 0.38, 0.85])
+    with pytest.raises(ValueError, match="calibration"):
+        blend_scores([0.0, 2.0], [0.1, 0.2], 0.3)
     with pytest.raises(ValueError):
-        blend_scores(expert, model, 0.0, 0.0)
+        blend_scores(expert, model, 1.5)
 
 
 def test_calibrated_blend_respects_confidence() -> None:
@@ -95,6 +89,6 @@ def test_calibrated_blend_respects_confidence() -> None:
     cal = calibrate(expert, labels)
     assert apply_calibration([0.0, 2.0, 5.0], cal).tolist() == pytest.approx([0.1, 0.6, 0.6])
     # an unflagged taxpayer the model is sure of outranks a flagged one it rules out
-    blended = blend_scores([0.0, 2.0], [0.95, 0.02], 0.5, 0.5, cal)
+    blended = blend_scores([0.0, 2.0], [0.95, 0.02], 0.5, cal)
     assert blended[0] > blended[1]
     assert blended.tolist() == pytest.approx([0.5 * 0.1 + 0.5 * 0.95, 0.5 * 0.6 + 0.5 * 0.02])

@@ -56,7 +56,7 @@ def test_expert_selection_prefers_levels() -> None:
 
 def test_loop_learns_and_beats_rules_on_the_same_pool() -> None:
     frame, history, numeric, categorical = _world()
-    cfg = LoopConfig(cycles=3, threshold=0.5, random_share=0.02, expert_share=0.2, model_share=0.8, train=FAST)
+    cfg = LoopConfig(cycles=3, threshold=0.5, random_share=0.02, model_share=0.8, train=FAST)
     rows = simulate(frame, history, numeric, categorical, cfg)
     assert [r["policy"] for r in rows] == ["expert", "model+expert", "model+expert"]
     first, second = rows[0], rows[1]
@@ -80,8 +80,10 @@ def test_side_by_side_and_markdown(tmp_path: Path) -> None:
     model = y * 0.9 + rng.uniform(0, 0.5, 400)
     money = y * 1000.0
     schemes = [("s1" if i % 2 else "s2") if v else None for i, v in enumerate(y)]
-    reps = side_by_side(expert, model, y, money, int(y.sum()), 0.5, 0.5, schemes)
+    reps = side_by_side(expert / expert.max(), model, y, money, int(y.sum()), 0.5, schemes)
     assert set(reps) == {"expert", "model", "combination"}
+    with_cal = side_by_side(expert, model, y, money, 10, 0.5, None, None, ([0.0, 2.0], [0.0, 1.0]))
+    assert set(with_cal) == {"expert", "model", "combination_calibrated"}
     assert reps["model"].precision_at_k > reps["expert"].precision_at_k
     text = markdown("t", {"k": 1}, {"k = positives": reps})
     assert "| combination |" in text and "| s1 |" in text

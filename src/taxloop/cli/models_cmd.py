@@ -44,7 +44,6 @@ def _train(warehouse: Path | None, backend: str | None, seed: int | None, trees:
                 n_estimators=trees,
                 seed=settings.seed,
                 n_jobs=settings.threads or 1,
-                expert_share=settings.expert_share,
                 model_share=settings.model_share,
             )
             out = train_from_warehouse(be, registry, cfg, note)
@@ -139,8 +138,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         settings, be, registry = _context(warehouse, backend)
         try:
             with console.status("scoring / 评分中 ..."):
-                shares = (settings.expert_share, settings.model_share)
-                res = score_warehouse(be, registry, version, explain_top=explain_top, shares=shares)
+                res = score_warehouse(be, registry, version, explain_top=explain_top, model_share=settings.model_share)
         except (DatasetError, RegistryError) as exc:
             raise fail(str(exc)) from exc
         finally:

@@ -35,8 +35,7 @@ class LoopConfig:
     threshold: float = 0.5
     random_share: float = 0.01
     expert_tasks: int | None = None
-    expert_share: float = 0.5
-    model_share: float = 0.5
+    model_share: float = 0.3
     cycle_days: int = 90
     seed: int = 20261123
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -115,9 +114,7 @@ def simulate(
             data = frame.merge(labels[keep], on="entity_id")
             model = train(data, numeric, categorical, cfg.train)
             p = model.predict(pool)
-            combined = blend_scores(
-                pool["expert_score"].to_numpy(), p, cfg.expert_share, cfg.model_share, model.expert_calibration
-            )
+            combined = blend_scores(pool["expert_score"].to_numpy(), p, cfg.model_share, model.expert_calibration)
             n = int((p >= cfg.threshold).sum())
             chosen_idx = pool.index[np.argsort(-combined, kind="stable")[:n]]
             policy = "model+expert"

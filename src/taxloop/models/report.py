@@ -16,8 +16,6 @@ import pandas as pd
 from taxloop.models.blend import Calibration, blend_scores
 from taxloop.models.evaluation import RankingReport, compare_strategies
 
-STRATEGIES = ("expert", "model", "combination")
-
 
 def read_truth(truth_dir: Path, entity_map: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-entity truth from ``taxpayer_schemes.csv``: ``entity_id, positive, tax_evaded, scheme``.
@@ -61,18 +59,21 @@ def side_by_side(
     positive: np.ndarray[Any, Any],
     recovered: np.ndarray[Any, Any],
     k: int,
-    expert_share: float,
     model_share: float,
     schemes: list[str | None] | None = None,
     base_rate: float | None = None,
     calibration: Calibration | None = None,
 ) -> dict[str, RankingReport]:
-    """Expert alone, model alone and the blend, measured at the same k on the same subjects."""
-    strategies = {
-        "expert": expert,
-        "model": model,
-        "combination": blend_scores(expert, model, expert_share, model_share, calibration),
-    }
+    """Expert alone, model alone and the blends, measured at the same k on the same subjects.
+
+    ``combination`` is the scan's rule on the expert score as it is (when on 0..1);
+    ``combination_calibrated`` maps the expert score through the model's calibration first.
+    """
+    strategies: dict[str, Any] = {"expert": expert, "model": model}
+    if len(expert) and np.nanmin(expert) >= 0 and np.nanmax(expert) <= 1:
+        strategies["combination"] = blend_scores(expert, model, model_share)
+    if calibration is not None:
+        strategies["combination_calibrated"] = blend_scores(expert, model, model_share, calibration)
     return compare_strategies(strategies, positive, recovered, k, base_rate, schemes)
 
 

@@ -77,7 +77,7 @@ def run_report(
         f"({rnd['finding'].isin(['adjusted', 'fraud']).mean():.3f})"
         if len(rnd)
         else "0",
-        "expert_share / model_share": f"{settings.expert_share} / {settings.model_share}",
+        "model_share": settings.model_share,
         "recovered = planted evaded tax (truth)": "yes",
     }
     args = (
@@ -92,9 +92,7 @@ def run_report(
     reports = {}
     for label, k in ((f"k = planted schemers ({k_pos})", k_pos), (f"k = expert task count ({k_expert})", k_expert)):
         if k > 0:
-            reports[label] = side_by_side(
-                *args, k, settings.expert_share, settings.model_share, schemes, None, model.expert_calibration
-            )
+            reports[label] = side_by_side(*args, k, settings.model_share, schemes, None, model.expert_calibration)
     text = markdown(f"Models report / 模型评估报告 ({version})", meta, reports)
     data = {"meta": meta, "reports": {lab: {s: r.as_dict() for s, r in reps.items()} for lab, reps in reports.items()}}
     _save(settings.warehouse / "reports", "models_report", data, text)
@@ -138,13 +136,11 @@ def run_loop(
         cycles=cycles,
         threshold=threshold,
         random_share=settings.random_sample_share,
-        expert_share=settings.expert_share,
         model_share=settings.model_share,
         seed=settings.seed,
         train=TrainConfig(
             n_estimators=trees,
             seed=settings.seed,
-            expert_share=settings.expert_share,
             model_share=settings.model_share,
             n_jobs=settings.threads or 1,
         ),
@@ -156,8 +152,8 @@ def run_loop(
         "oracle": "synthetic truth (taxpayer_schemes.csv): schemer -> adjusted, 70-100% of evaded tax recovered",
         "cohorts": "taxpayers not audited before, split at random into one cohort per cycle",
         "policy cycle 0": "expert rules alone (level high/medium, else any hit)",
-        "policy later cycles": f"push P(finding) >= {threshold}, ranked by blend expert {cfg.expert_share}"
-        f" / model {cfg.model_share}",
+        "policy later cycles": f"push P(finding) >= {threshold}, ranked by the calibrated blend,"
+        f" model_share {cfg.model_share}",
         "random sample share": cfg.random_share,
         "history cases": len(history),
     }

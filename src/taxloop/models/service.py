@@ -64,19 +64,19 @@ def score_frame(
     explain_ids: set[str] | None,
     top: int,
     p: np.ndarray[Any, Any] | None = None,
-    shares: tuple[float, float] = (0.5, 0.5),
+    model_share: float = 0.3,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``model_scores`` for every entity and ``model_explanations`` for ``explain_ids`` (None = all).
 
     Besides the interface columns, ``expert_probability`` (calibrated expert score) and
-    ``combined_score`` (their blend with ``shares`` = expert, model) are written for the scan.
+    ``combined_score`` (their blend with ``model_share``) are written for the scan.
     """
     p = model.predict(frame) if p is None else p
     expert = frame["expert_score"].to_numpy(dtype=np.float64)
     scores = pd.DataFrame({"entity_id": frame["entity_id"].astype(str), "model_score": p, "model_version": version})
     if model.expert_calibration is not None:
         scores["expert_probability"] = model.expert_probability(expert)
-        scores["combined_score"] = blend_scores(expert, p, shares[0], shares[1], model.expert_calibration)
+        scores["combined_score"] = blend_scores(expert, p, model_share, model.expert_calibration)
     mask = frame["entity_id"].isin(explain_ids) if explain_ids is not None else np.ones(len(frame), dtype=bool)
     sub = frame[np.asarray(mask)]
     if sub.empty:
@@ -100,7 +100,7 @@ def score_warehouse(
     version: str | None = None,
     explain_top: int = 5000,
     top: int = 5,
-    shares: tuple[float, float] = (0.5, 0.5),
+    model_share: float = 0.3,
 ) -> dict[str, Any]:
     """Score every entity with a model (default: the promoted one); write model_scores and model_explanations."""
     version, model = registry.load(version)
@@ -108,7 +108,7 @@ def score_warehouse(
     missing = [c for c in model.features if c not in frame.columns]
     p = model.predict(frame)
     chosen = choose_explained(frame, p, explain_top)
-    scores, expl = score_frame(model, version, frame, chosen, top, p, shares)
+    scores, expl = score_frame(model, version, frame, chosen, top, p, model_share)
     n_scores = backend.write_arrow("model_scores", pa.Table.from_pandas(scores, preserve_index=False))
     n_expl = backend.write_arrow("model_explanations", pa.Table.from_pandas(expl, preserve_index=False))
     return {"version": version, "scored": n_scores, "explanations": n_expl, "missing_features": missing}

@@ -35,8 +35,7 @@ class TrainConfig:
     subsample: float = 0.8
     colsample_bytree: float = 0.8
     test_share: float = 0.25
-    expert_share: float = 0.5
-    model_share: float = 0.5
+    model_share: float = 0.3
     seed: int = 20261123
     n_jobs: int = 1
     max_bin: int = 127
@@ -182,7 +181,7 @@ def _test_metrics(model: TrainedModel, test: pd.DataFrame, cfg: TrainConfig) -> 
         "model": evaluate_ranking(p, y, test["tax_recovered"], k).as_dict(),
         "expert": evaluate_ranking(expert, y, test["tax_recovered"], k).as_dict(),
         "combination": evaluate_ranking(
-            blend_scores(expert, p, cfg.expert_share, cfg.model_share, model.expert_calibration),
+            blend_scores(expert, p, cfg.model_share, model.expert_calibration),
             y,
             test["tax_recovered"],
             k,

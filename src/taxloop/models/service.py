@@ -87,11 +87,10 @@ def score_frame(
 
 
 def choose_explained(frame: pd.DataFrame, model_score: np.ndarray[Any, Any], explain_top: int) -> set[str]:
-    """Entities worth explaining: the ``explain_top`` highest model scores and every expert-flagged one."""
-    order = np.argsort(-model_score, kind="stable")[:explain_top]
-    chosen = set(frame["entity_id"].iloc[order].astype(str))
-    chosen |= set(frame.loc[frame["expert_score"] > 0, "entity_id"].astype(str))
-    return chosen
+    """Entities worth explaining: the ``explain_top`` highest model scores and ``explain_top`` highest expert scores."""
+    by_model = np.argsort(-model_score, kind="stable")[:explain_top]
+    by_expert = np.argsort(-frame["expert_score"].to_numpy(dtype=np.float64), kind="stable")[:explain_top]
+    return set(frame["entity_id"].iloc[np.union1d(by_model, by_expert)].astype(str))
 
 
 def score_warehouse(

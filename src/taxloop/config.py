@@ -44,11 +44,15 @@ class Settings(BaseSettings):
     random_sample_share: float = Field(
         0.05, ge=0, le=1, description="Share of unflagged taxpayers drawn by stratified random sampling"
     )
+    officer_capacity: int = Field(200, ge=1, description="Open tasks an officer may hold (workflow allocation)")
+    push_weekly_quota: int = Field(1000, ge=1, description="Tasks pushed per region per week (push plan)")
+    rotation_depth: int = Field(2, ge=0, description="An officer never gets a taxpayer whose last N tasks they had")
+    audit_anchor_every: int = Field(100, ge=1, description="Audit-trail anchor every N events")
     model_share: float = Field(
         0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
     )
     language: Literal["zh", "en"] = "zh"
-    secret_key: str = "change-me-in-production"
+    secret_key: str = "change-me-in-production-this-is-not-a-secret"
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")
     threads: int = 0

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from synth_city import connect, rows, small_city
 
 from taxloop.contract.schema import load_contract
 from taxloop.synth.city import generate_city
 from taxloop.synth.params import SynthParams
-from synth_city import connect, rows, small_city
 
 
 def _digest(folder: Path) -> dict[str, str]:

@@ -112,3 +112,16 @@ def test_assemble_uses_risk_scores_when_given() -> None:
     frame = assemble(city["features_entity"], None, None, expert)
     assert frame.loc[frame["entity_id"] == "E00000", "expert_score"].item() == 7.5
     assert frame["expert_score"].sum() == 7.5
+
+
+def test_task_outcomes_flow_back_as_labels(tmp_path: Path) -> None:
+    city = crafted_city(40)
+    audits = city["audit_outcomes"].head(5)
+    tasks = audits.head(2).assign(case_id=["T1", "T2"], task_id=["t1", "t2"], finding="fraud")
+    be = _backend(
+        tmp_path, {"features_entity": city["features_entity"], "audit_outcomes": audits, "task_outcomes": tasks}
+    )
+    got = read_outcomes(be)
+    assert got["source"].value_counts().to_dict() == {"audit_outcomes": 5, "task_outcomes": 2}
+    labels = aggregate_labels(got).set_index("entity_id")
+    assert labels.loc[tasks["tin"].iloc[0], "label"] == 1

@@ -58,9 +58,6 @@ class Settings(BaseSettings):
     correlation_decay: float = Field(
         0.5, ge=0, le=1, description="Scoring: factor applied to each further indicator of one correlation group"
     )
-    model_share: float = Field(
-        0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
-    )
     score_rarity_reference: float = Field(
         0.01, ge=0, lt=1, description="Scoring: indicators flagging more than this share of taxpayers weigh less; 0=off"
     )

@@ -61,7 +61,8 @@ def main() -> None:
     counts = build_features(backend, show_progress=True)
     t_feat = time.perf_counter() - t0
     print(f"features: {t_feat:.1f}s {counts}")
-    specs = [s for s in load_rules(LIBRARY) if s.status == "active"]
+    present = set(backend.table_names())
+    specs = [s for s in load_rules(LIBRARY) if s.status == "active" and set(s.tables) <= present]
     hits: dict[str, set[str]] = {}
     t1 = time.perf_counter()
     slowest: list[tuple[float, str]] = []

@@ -48,15 +48,15 @@ class Settings(BaseSettings):
     push_weekly_quota: int = Field(1000, ge=1, description="Tasks pushed per region per week (push plan)")
     rotation_depth: int = Field(2, ge=0, description="An officer never gets a taxpayer whose last N tasks they had")
     audit_anchor_every: int = Field(100, ge=1, description="Audit-trail anchor every N events")
+    model_share: float = Field(
+        0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
+    )
     language: Literal["zh", "en"] = "zh"
     score_scale: float = Field(2.0, gt=0, description="Scoring: expert raw score that maps to 1-1/e on the 0..1 scale")
     score_high: float = Field(0.6, ge=0, le=1, description="Scoring: lowest score of level high / 高风险下限")
     score_medium: float = Field(0.3, ge=0, le=1, description="Scoring: lowest score of level medium / 中风险下限")
     correlation_decay: float = Field(
         0.5, ge=0, le=1, description="Scoring: factor applied to each further indicator of one correlation group"
-    )
-    model_share: float = Field(
-        0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
     )
     score_rarity_reference: float = Field(
         0.01, ge=0, lt=1, description="Scoring: indicators flagging more than this share of taxpayers weigh less; 0=off"

@@ -23,7 +23,9 @@ SCORE_SQL = "SELECT rank, entity_id, tins, score, level, indicators, selection F
 
 
 def _scan(backend, scan_id: str) -> tuple[set[tuple[object, ...]], list[dict[str, object]]]:  # type: ignore[no-untyped-def]
-    run_scan(backend, load_library(RULES), ScoringParams(), 0.3, 11, scan_id=scan_id, progress=False)
+    run_scan(
+        backend, load_library(RULES), ScoringParams(), 0.3, 11, scan_id=scan_id, build_features=False, progress=False
+    )
     hits = {tuple(r.values()) for r in backend.query(HIT_SQL).to_pylist()}
     return hits, backend.query(SCORE_SQL).to_pylist()
 

@@ -159,7 +159,8 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         features: Annotated[bool, typer.Option(help="Build the feature layer first / 先计算特征")] = True,
     ) -> None:
         """Run the indicator library, score and grade taxpayers / 运行风险扫描并评分分级."""
-        from taxloop.risk.library import load_library
+        from taxloop.risk import lifecycle
+        from taxloop.risk.library import apply_decisions, load_library, select_rules
         from taxloop.risk.pipeline import run_scan
         from taxloop.risk.scan import PeriodRange
         from taxloop.rules.spec import RuleFileError
@@ -167,7 +168,8 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         settings, engine = _backend(warehouse, backend)
         try:
             codes = indicators.split(",") if indicators else None
-            specs = load_library(folder, codes=codes)
+            every = load_library(folder, statuses=("active", "draft", "retired"))
+            specs = select_rules(apply_decisions(every, lifecycle.overrides(engine)), codes=codes)
             periods = PeriodRange.parse(period) if period else None
         except (RuleFileError, ValueError) as exc:
             raise fail(str(exc)) from exc

@@ -72,6 +72,11 @@ def load_library(
     return select_rules(load_rules(root), statuses=statuses, codes=codes, subject=subject)
 
 
+def apply_decisions(specs: Iterable[RuleSpec], decided: dict[str, str]) -> list[RuleSpec]:
+    """Rules with the status the bureau decided (``taxloop.risk.lifecycle.overrides``) instead of the file's."""
+    return [s.model_copy(update={"status": decided[s.code]}) if s.code in decided else s for s in specs]
+
+
 @dataclass(frozen=True)
 class LintIssue:
     """One problem found in one rule file."""

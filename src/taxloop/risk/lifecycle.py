@@ -27,7 +27,7 @@ def decisions(backend: AnalyticsBackend) -> list[dict[str, str]]:
     """Every recorded decision, oldest first."""
     if not backend.has_table(TABLE):
         return []
-    rows: list[dict[str, str]] = backend.query(f"SELECT * FROM {TABLE} ORDER BY at").to_pylist()
+    rows: list[dict[str, str]] = backend.query(f'SELECT * FROM {TABLE} ORDER BY "at"').to_pylist()
     return rows
 
 

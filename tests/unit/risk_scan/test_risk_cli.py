@@ -19,7 +19,9 @@ def test_scan_export_evaluate_report(city, tmp_path: Path) -> None:  # type: ign
     runner = CliRunner()
     app = build_app()
     wh = str(city.root)
-    res = runner.invoke(app, ["scan", "-w", wh, "--folder", str(RULES), "--sample-share", "0.5", "--seed", "3"])
+    res = runner.invoke(
+        app, ["scan", "-w", wh, "--folder", str(RULES), "--sample-share", "0.5", "--seed", "3", "--no-features"]
+    )
     assert res.exit_code == 0, res.output
     out = tmp_path / "risk_list.csv"
     res = runner.invoke(app, ["export", "risk-list", str(out), "-w", wh])

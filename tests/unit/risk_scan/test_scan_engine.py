@@ -23,7 +23,7 @@ def _hit_set(backend: DuckDBBackend) -> set[tuple[str, str, str]]:
 
 
 def test_scan_stores_exactly_the_expected_hits(duck: DuckDBBackend) -> None:
-    outcome = run_scan(duck, load_library(RULES), ScoringParams(), 0.0, 1, progress=False)
+    outcome = run_scan(duck, load_library(RULES), ScoringParams(), 0.0, 1, build_features=False, progress=False)
     assert _hit_set(duck) == expected_hits()
     status = {r.code: r.status for r in outcome.rules}
     assert status == {"TEXPORT": "skipped", "TINVGAP": "ok", "TLOWSALES": "ok", "TZERO": "ok"}
@@ -40,14 +40,16 @@ def test_scan_stores_exactly_the_expected_hits(duck: DuckDBBackend) -> None:
 
 
 def test_overrides_pick_threshold_per_region_and_industry(duck: DuckDBBackend) -> None:
-    run_scan(duck, load_library(RULES, codes=["TLOWSALES"]), ScoringParams(), 0.0, 1, progress=False)
+    run_scan(
+        duck, load_library(RULES, codes=["TLOWSALES"]), ScoringParams(), 0.0, 1, build_features=False, progress=False
+    )
     rows = duck.query("SELECT DISTINCT tin, threshold FROM indicator_hits").to_pylist()
     # T01 is industry C (floor 500); T05 default (100); T12 region R2 (50); T03/T04 (sales 80) spared by R2.
     assert {(r["tin"], r["threshold"]) for r in rows} == {("T01", 500.0), ("T05", 100.0), ("T12", 50.0)}
 
 
 def test_hits_are_mapped_to_resolved_taxpayers(duck: DuckDBBackend) -> None:
-    run_scan(duck, load_library(RULES), ScoringParams(), 0.0, 1, progress=False)
+    run_scan(duck, load_library(RULES), ScoringParams(), 0.0, 1, build_features=False, progress=False)
     rows = duck.query("SELECT subject_id, tin FROM indicator_hits WHERE code = 'TZERO'").to_pylist()
     assert {(r["subject_id"], r["tin"]) for r in rows} == {("T05", "T05"), ("E11", "T12")}
 
@@ -55,7 +57,7 @@ def test_hits_are_mapped_to_resolved_taxpayers(duck: DuckDBBackend) -> None:
 def test_without_entity_map_entity_is_the_tin(city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     shutil.rmtree(city.table_dir("entity_map", "derived"))
     backend = DuckDBBackend(city)
-    run_scan(backend, load_library(RULES), ScoringParams(), 0.0, 1, progress=False)
+    run_scan(backend, load_library(RULES), ScoringParams(), 0.0, 1, build_features=False, progress=False)
     subjects = {r["subject_id"] for r in backend.query("SELECT subject_id FROM indicator_hits").to_pylist()}
     assert "T12" in subjects and "E11" not in subjects
     assert backend.query("SELECT count(*) AS n FROM risk_scores").column("n").to_pylist() == [12]
@@ -90,3 +92,19 @@ def test_selection_of_rules_by_status_and_code() -> None:
     assert [s.code for s in load_library(RULES, codes=["tdraft"])] == ["TDRAFT"]
     with pytest.raises(RuleFileError, match="NOPE"):
         load_library(RULES, codes=["NOPE"])
+
+
+def test_bureau_decisions_override_file_status(city) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from taxloop.cli.main import build_app
+    from taxloop.risk import lifecycle
+
+    backend = DuckDBBackend(city)
+    lifecycle.set_status(backend, "TZERO", "retired", "leader", "no lift")
+    lifecycle.set_status(backend, "TDRAFT", "active", "leader", "promoted")
+    backend.close()
+    res = CliRunner().invoke(build_app(), ["scan", "-w", str(city.root), "--folder", str(RULES), "--no-features"])
+    assert res.exit_code == 0, res.output
+    codes = {r["code"] for r in DuckDBBackend(city).query("SELECT DISTINCT code FROM indicator_hits").to_pylist()}
+    assert "TZERO" not in codes and "TDRAFT" in codes

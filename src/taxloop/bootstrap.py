@@ -6,10 +6,14 @@ Commands, the API and tests ask here for backends and stores; nothing is built a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.config import Settings
+
+if TYPE_CHECKING:
+    from taxloop.workflow.store import WorkflowStore
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -36,3 +40,13 @@ def analytics(settings: Settings, root: Path | None = None, backend: str | None 
 
         return SparkBackend(wh, master=settings.spark_master)
     raise ValueError(f"unknown analytics backend {kind!r}; expected 'duckdb' or 'spark'")
+
+
+def workflow_store(settings: Settings, root: Path | None = None) -> WorkflowStore:
+    """The workflow store (SQLite beside the warehouse unless ``workflow_url`` is set), migrated to head."""
+    from taxloop.workflow.store import WorkflowStore
+
+    url = settings.workflow_url
+    if not url:
+        url = f"sqlite:///{(warehouse(settings, root).root / 'workflow.sqlite').resolve()}"
+    return WorkflowStore.open(url, anchor_every=settings.audit_anchor_every)

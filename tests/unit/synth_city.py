@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,14 +34,17 @@ def connect(city: Path) -> duckdb.DuckDBPyConnection:
     for name, spec in load_contract().tables.items():
         types = {c: col.duckdb_type for c, col in spec.columns.items()}
         types_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
-        con.execute(f"create table {name} as select * from read_csv('{city / name}.csv', header=true, "
-                    f"types={types_sql})")
+        con.execute(
+            f"create table {name} as select * from read_csv('{city / name}.csv', header=true, types={types_sql})"
+        )
     for name in ("entities", "taxpayer_schemes", "gangs", "integrity_violations"):
-        con.execute(f"create table truth_{name} as select * from read_csv('{city}/truth/{name}.csv', "
-                    "header=true, all_varchar=true)")
+        con.execute(
+            f"create table truth_{name} as select * from read_csv('{city}/truth/{name}.csv', "
+            "header=true, all_varchar=true)"
+        )
     return con
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     """Run ``sql`` and fetch every row."""
     return con.execute(sql).fetchall()

@@ -1,9 +1,40 @@
-"""Commands for loading data sets (issue 2)."""
+"""Commands for loading data sets (issue 2): ``taxloop load DATASET_DIR --warehouse DIR``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from taxloop.cli.common import WarehouseOpt, console, fail
 
 
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
     """Add this area's commands to the root app (and to ``taxloop export``)."""
+
+    @app.command("load")
+    def load(
+        dataset: Annotated[Path, typer.Argument(help="Data set folder (contract v1) / 数据集目录")],
+        warehouse: WarehouseOpt = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar / 不显示进度")] = False,
+    ) -> None:
+        """Validate a data set against the contract and load it into the warehouse / 校验并加载数据集."""
+        from taxloop.bootstrap import load_settings
+        from taxloop.load import LoadError, load_dataset
+        from taxloop.load.report import render
+
+        settings = load_settings(warehouse=warehouse)
+        try:
+            report = load_dataset(
+                dataset,
+                settings.warehouse,
+                memory_limit=settings.memory_limit,
+                threads=settings.threads,
+                progress=not quiet,
+            )
+        except LoadError as exc:
+            unchanged = "nothing was loaded; the warehouse is unchanged / 未加载任何数据，仓库保持不变"
+            raise fail(f"{exc}\n{unchanged}") from None
+        render(report, console)
+        console.print(f"report / 报告: {Path(report.warehouse) / 'reports' / f'load-{report.load_id}.json'}")

@@ -17,6 +17,7 @@ AREA_MODULES = (
     "integrity_cmd",
     "models_cmd",
     "hub_cmd",
+    "api_cmd",
 )
 
 

@@ -24,7 +24,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="csv or parquet / 输出格式")] = "csv",
         invoices_per_month: Annotated[
             float, typer.Option("--invoices-per-month", help="Mean invoices per firm and month / 每户每月平均发票数")
-        ] = 2.4,
+        ] = 2.5,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar / 不显示进度")] = False,
     ) -> None:
         """Generate a synthetic city with planted schemes and a truth/ folder / 生成带标注风险的合成城市数据."""

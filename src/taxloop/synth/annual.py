@@ -31,8 +31,9 @@ def cit_returns(params: SynthParams, cal: Calendar, pop: Population, plan: Schem
         cost = pur * rng.uniform(0.95, 1.10, n) + 0.3 * pay
         inflated = (plan.scheme == "inflated_costs")
         honest_cost = cost
-        cost = np.where(inflated, pur * plan.ratio + 0.3 * pay, cost)
         expenses = 0.7 * pay + rev * rng.uniform(0.03, 0.08, n)
+        wipe_out = honest_cost + np.maximum(rev - honest_cost - expenses, 0) * rng.uniform(0.8, 1.1, n)
+        cost = np.where(inflated, np.maximum(pur * plan.ratio + 0.3 * pay, wipe_out), cost)
         claims = TECH[pop.industry] & (rng.random(n) < 0.25)
         rnd = np.where(claims, np.minimum(rev * rng.uniform(0.02, 0.08, n), expenses * 0.9), 0.0)
         abuse = plan.scheme == "rnd_abuse"
@@ -110,7 +111,7 @@ def property_tables(params: SynthParams, cal: Calendar, pop: Population, plan: S
     under = plan.members("property_under_declared")
     firms = np.flatnonzero((pop.kind == ENTERPRISE) & (plan.role == 0) & (plan.scheme != "property_under_declared"))
     persons = np.flatnonzero(pop.kind == PERSON)
-    n_normal = max(20, round(n * 0.01 * months / 12))
+    n_normal = max(500, round(n * 0.08 * months / 12))
     seller = np.concatenate([rng.choice(np.concatenate([firms, persons]), n_normal), np.repeat(under, 3)])
     k = len(seller)
     buyer = np.where(rng.random(k) < 0.6, rng.choice(persons, k), rng.choice(firms, k))

@@ -76,7 +76,7 @@ def audit_outcomes(params: SynthParams, cal: Calendar, pop: Population, plan: Sc
     opened = cal.first_day[opened_m] + rng.integers(0, 28, k)
     closed = opened + rng.integers(20, 180, k)
     scheme = np.array([FOUND_AS.get(c, "") for c in plan.scheme[who]], dtype=object)
-    scheme = np.where(found, scheme, np.where(adjusted_clean, "other", None))
+    scheme = np.where(found, scheme, np.where(adjusted_clean, "other", ""))
     tin = reg.record_tin.take(pa.array(reg.record_at(who, opened_m)))
     order = rng.permutation(k)
     return pa.table({
@@ -84,5 +84,6 @@ def audit_outcomes(params: SynthParams, cal: Calendar, pop: Population, plan: Sc
         "tin": tin, "opened_on": date_array(opened), "closed_on": date_array(closed),
         "selection": pa.array(np.array(["indicator", "model", "random", "tip_off", "other"])[selection]),
         "finding": pa.array(np.array(["no_issue", "adjusted", "fraud"])[finding]),
-        "tax_recovered": money(cents_of(recovered)), "scheme": pa.array(scheme, pa.string()),
+        "tax_recovered": money(cents_of(recovered)),
+        "scheme": pa.array(scheme.astype(str), pa.string(), mask=scheme == ""),
     }).take(pa.array(np.argsort(order)))

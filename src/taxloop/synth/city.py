@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,8 @@ def generate_city(out_dir: Path, params: SynthParams, show_progress: bool = True
         evaded = np.zeros(n)
         invoices = InvoiceMaker(params, cal, pop, plan)
         customs = CustomsMaker(params, pop)
-        sinks = {t: TableSink(out_dir, t, fmt, partitioned=(t == "invoices")) for t in MONTHLY}
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer")
+        sinks = {t: TableSink(out_dir, t, fmt, partitioned=(t == "invoices"), pool=pool) for t in MONTHLY}
         tins_at = []
         for m in range(months):
             progress.update(task, description=f"synth: month / 月份 {cal.period(m)}")
@@ -80,6 +82,7 @@ def generate_city(out_dir: Path, params: SynthParams, show_progress: bool = True
         for name, sink in sinks.items():
             sink.close()
             counts[name] = sink.rows
+        pool.shutdown()
 
         progress.update(task, description="synth: annual returns and assets / 年度申报与财产")
         cit, cit_evaded = cit_returns(params, cal, pop, plan, declared, purchases, payroll, tins_at)

@@ -8,12 +8,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxloop.synth import names
 from taxloop.synth.calendar import Calendar
 from taxloop.synth.params import FAKE_GOODS, INDUSTRIES, SynthParams, supply_matrix
 from taxloop.synth.population import PERSON, Population, monthly_revenue
 from taxloop.synth.schemes import SchemePlan
-from taxloop.synth.tables import cents_of, date_array, money
+from taxloop.synth.tables import ascii_ids, cents_of, date_array, money
 
 RELABEL_GOODS = ("1040201990000000000", "1030107990000000000", "1060101990000000000")
 N_REGULAR = 4
@@ -128,7 +127,7 @@ class InvoiceMaker:
         )
         order = np.argsort(day, kind="stable")
         total = len(seller)
-        inv_id = pc.binary_join_element_wise(self.cal.period(m).replace("-", ""), names.digits(np.arange(total), 10), "")
+        inv_id = ascii_ids(self.cal.period(m).replace("-", ""), np.arange(total), 10)
         buyer_tin = tins.take(pa.array(np.maximum(buyer, 0)[order]))
         trade.table = pa.table({
             "invoice_id": inv_id,
@@ -137,7 +136,7 @@ class InvoiceMaker:
             "issued_on": date_array(day[order]),
             "amount": money(amount[order]),
             "tax_amount": money(tax[order]),
-            "tax_rate": pa.array(rate[order]).cast(pa.decimal128(4, 2)),
+            "tax_rate": money(rate[order], precision=4),
             "goods_code": pa.DictionaryArray.from_arrays(pa.array(self.goods_map[goods[order]].astype(np.int32)),
                                                          pa.array(self.goods_codes)),
             "kind": pa.DictionaryArray.from_arrays(pa.array(np.where(special, 0, 1)[order].astype(np.int8)),

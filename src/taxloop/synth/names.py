@@ -6,11 +6,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
-GIVEN = list("伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红健建国志军海波辉鹏飞宇浩然子轩欣怡梓涵雨泽俊杰思远博文嘉")
-BRAND = list("华创盛鑫达源泰兴恒信宏远德丰瑞祥汇通金隆嘉和顺安利新博誉佳辰星光宇航科联晟荣晖腾跃锦程鸿运海川亿成志诚明乐康永")
-STREETS = ["深南大道", "滨河大道", "北环大道", "新洲路", "科苑路", "宝安大道", "龙岗大道", "布吉路", "民治大道", "人民路",
-           "建设路", "解放路", "北京路", "正源街", "文化路", "长城路", "金凤路", "怀远路", "黄河路", "沙井路"]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+    "许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = list(
+    "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红"
+    "健建国志军海波辉鹏飞宇浩然子轩欣怡梓涵雨泽俊杰思远博文嘉"
+)
+BRAND = list(
+    "华创盛鑫达源泰兴恒信宏远德丰瑞祥汇通金隆嘉和顺安利新博"
+    "誉佳辰星光宇航科联晟荣晖腾跃锦程鸿运海川亿成志诚明乐康永"
+)
+STREETS = ["深南大道", "滨河大道", "北环大道", "新洲路", "科苑路", "宝安大道", "龙岗大道", "布吉路",
+           "民治大道", "人民路", "建设路", "解放路", "北京路", "正源街", "文化路", "长城路",
+           "金凤路", "怀远路", "黄河路", "沙井路"]
 BUILDINGS = ["大厦", "广场", "中心", "科技园", "工业区", "商务楼"]
 
 
@@ -37,15 +47,25 @@ def person_names(rng: np.random.Generator, n: int) -> pa.Array:
     return _join(sur, g1, g2)
 
 
-def id_numbers(rng: np.random.Generator, n: int, area: pa.Array) -> pa.Array:
-    """18-character resident ID numbers (area code, birth date, sequence, check digit)."""
-    year = rng.integers(1958, 2000, n)
-    month = rng.integers(1, 13, n)
-    day = rng.integers(1, 29, n)
-    seq = rng.integers(0, 1000, n)
+def id_numbers(rng: np.random.Generator, n: int, area: pa.Array, first_seq: int = 0) -> pa.Array:
+    """18-character resident ID numbers (area code, birth date, sequence, check digit), unique within a call.
+
+    Birth dates (1958-01-01 .. 1999-12-31) and sequence numbers come from a permutation of 0..n-1, so no two
+    people share a number; different ``first_seq`` ranges keep separate calls apart (people 0-899, officers 900+).
+    """
+    n_days = 15340
+    serial = rng.permutation(n)
+    seq = first_seq + serial // n_days
+    if n and int(seq.max()) > 999:
+        raise ValueError(f"too many ID numbers for one call: {n}")
+    day = (serial * 7919 + int(rng.integers(0, n_days))) % n_days  # 7919 is prime to n_days: still one-to-one
+    born = np.datetime64("1958-01-01") + day.astype("timedelta64[D]")
+    year = born.astype("datetime64[Y]")
+    month = born.astype("datetime64[M]")
+    ymd = ((year.astype(np.int64) + 1970) * 10000 + ((month - year).astype(np.int64) + 1) * 100
+           + (born - month).astype(np.int64) + 1)
     check = np.array(list("0123456789X"))[rng.integers(0, 11, n)]
-    birth = digits(year * 10000 + month * 100 + day, 8)
-    return _join(area, birth, digits(seq, 3), pa.array(check))
+    return _join(area, digits(ymd, 8), digits(seq, 3), pa.array(check))
 
 
 def phones(rng: np.random.Generator, n: int, area_code: pa.Array) -> pa.Array:

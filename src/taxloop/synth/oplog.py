@@ -10,6 +10,7 @@ from taxloop.synth import names
 from taxloop.synth.calendar import Calendar
 from taxloop.synth.cases import (
     ACTIONS,
+    CLOSE,
     EXPORT,
     LIFT,
     MATTER_SHARE,
@@ -139,6 +140,10 @@ def planted_cases(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
         batches.append(CaseBatch(matter, ent, submitter, acceptor, approver, day0, amount, np.full(c, v),
                                  np.zeros(c, bool), offhours_approve=np.full(c, v == 2),
                                  fast_close=np.full(c, v == 4), edit_after=np.full(c, v == 5), req=req))
+    decoys = rng.choice(np.flatnonzero(staff.violation < 0), size=max(2, staff.n // 200), replace=False)
+    for officer in decoys:  # same person as a legal rep in another region: no cases of that firm, no violation
+        far = clean_trading[pop.region[clean_trading] != staff.region[officer]]
+        ids[officer] = pop.people_id[int(pop.legal_rep[rng.choice(far)])].as_py()
     merged = CaseBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in (
         "matter", "ent", "submitter", "acceptor", "approver", "day0", "amount", "planted", "reject",
         "offhours_approve", "fast_close", "edit_after", "reopen", "req")))
@@ -154,7 +159,7 @@ def operation_log(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     ops_n = expand(rng, normal, 0)
     ops_p = expand(rng, planted, len(normal.matter))
     ops = {c: np.concatenate([ops_n[c], ops_p[c]]) for c in ops_n}
-    noise = (rng.random(len(ops["ts"])) < 0.005) & (ops["viol"] < 0)
+    noise = (rng.random(len(ops["ts"])) < 0.01) & (ops["viol"] < 0) & (ops["action"] == CLOSE)
     ops["ts"] = np.where(noise, ops["ts"] // 86400 * 86400 + rng.integers(22 * 3600, 23 * 3600 + 1800,
                                                                          len(ops["ts"])), ops["ts"])
     q = len(normal.matter) * 3 // 2

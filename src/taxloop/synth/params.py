@@ -19,7 +19,7 @@ class SynthParams:
     seed: int = 7
     start: str = "2023-01"
     fmt: OutputFormat = "csv"
-    invoices_per_firm_month: float = 2.4
+    invoices_per_firm_month: float = 2.5
     scheme_rate: float = 1.0
 
     def __post_init__(self) -> None:

@@ -83,7 +83,8 @@ def taxpayers_table(params: SynthParams, cal: Calendar, pop: Population, plan: S
     switched_base = reg.dup_entity[~second]
     dereg[switched_base] = switch_day[~second]
     status = np.where(dereg >= 0, "deregistered", "normal").astype(object)
-    src = plan.role[ent] == 1
+    vanished = (pop.end_month[ent] < months) & (np.arange(n + k) < n) & (rng.random(n + k) < 0.25)
+    src = (plan.role[ent] == 1) | vanished
     status[src] = "abnormal"
     dereg[src] = -1
 
@@ -119,8 +120,8 @@ def taxpayers_table(params: SynthParams, cal: Calendar, pop: Population, plan: S
         "phone": phone,
         "industry_code": pa.array([i.code for i in INDUSTRIES]).take(pa.array(pop.industry[ent])),
         "region_code": pa.array([r[0] for r in REGIONS]).take(pa.array(region)),
-        "vat_status": pa.array(np.where(kind == PERSON, None, np.where(pop.general[ent], "general", "small_scale")),
-                               pa.string()),
+        "vat_status": pa.array(np.where(pop.general[ent], "general", "small_scale"), pa.string(),
+                               mask=kind == PERSON),
         "registered_capital": money(np.where(kind == ENTERPRISE, pop.capital[ent], np.nan)),
         "registered_on": date_array(reg_day),
         "deregistered_on": date_array(np.where(dereg >= 0, dereg, -1)),

@@ -67,7 +67,7 @@ def month_returns(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     # --- payroll: IIT and social insurance
     bonus = 1.6 if cal.calendar_month[m] == 0 else 1.0
     emp = np.where(active, np.maximum(0, pop.employees + rng.integers(-1, 2, n)), 0)
-    emp = np.where(pop.employees == 0, 0, np.maximum(emp, 1))
+    emp = np.where(pop.employees <= 2, np.where(active, pop.employees, 0), np.maximum(emp, 1))
     payroll = cents_of(emp * pop.wage * bonus * rng.uniform(0.97, 1.03, n))
     insured = np.maximum(emp - (rng.random(n) < 0.2), 0)
     base = cents_of(payroll / bonus / rng.uniform(1.05, 1.6, n))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from taxloop.synth.calendar import Calendar
 from taxloop.synth.params import SynthParams
@@ -51,13 +52,20 @@ class SchemePlan:
     role: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # 0 none 1 src 2 pt 3 recipient
     gang_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    def mask(self, code: str) -> np.ndarray:
+        """Boolean mask of the entities planted with ``code`` (cached)."""
+        cache = self.__dict__.setdefault("_masks", {})
+        if code not in cache:
+            cache[code] = np.asarray(self.scheme == code)
+        return np.asarray(cache[code])
+
     def members(self, code: str) -> np.ndarray:
         """Indices of the entities planted with ``code``."""
         return np.flatnonzero(self.scheme == code)
 
     def in_window(self, code: str, m: int) -> np.ndarray:
         """Boolean mask: entity runs ``code`` in month ``m``."""
-        return np.asarray((self.scheme == code) & (self.start <= m) & (self.end > m))
+        return np.asarray(self.mask(code) & (self.start <= m) & (self.end > m))
 
 
 def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemePlan:
@@ -74,8 +82,8 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
     pool = list(rng.permutation(np.flatnonzero(eligible)))
 
     def take(k: int, cond: np.ndarray | None = None) -> np.ndarray:
-        chosen = []
-        rest = []
+        chosen: list[int] = []
+        rest: list[int] = []
         while pool and len(chosen) < k:
             i = pool.pop()
             (chosen if cond is None or cond[i] else rest).append(i)
@@ -83,6 +91,8 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         return np.array(chosen, dtype=np.int64)
 
     gangs = []
+    phone_to: list[int] = []
+    phone_from: list[int] = []
     n_gangs = max(3, round(n / 3000 * params.scheme_rate))
     enterprise = pop.kind == ENTERPRISE
     big_general = pop.general & (pop.revenue > 3e6) & (pop.revenue < 3e8)
@@ -115,6 +125,13 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         if len(pts) > 2:
             pop.legal_rep[pts[2]] = pop.legal_rep[src[1]]
         pop.finance[shells] = pop.finance[src[0]]
+        phone_to += [int(pts[1]), int(src[-1])]
+        phone_from += [int(src[0]), int(pts[0])]
+
+    if phone_to:
+        phones = pop.phone.to_numpy(zero_copy_only=False).copy()
+        phones[phone_to] = phones[phone_from]
+        pop.phone = pa.array(phones, pa.string())
 
     for code, share in WINDOW_SCHEMES + OTHER_SCHEMES:
         k = max(8, round(n * share * params.scheme_rate))

@@ -1,0 +1,95 @@
+"""Task views shared by the API and the web pages: the inbox and a task with everything an officer needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.api.accounts import Principal
+from taxloop.api.scope import can_see_task, task_filter
+from taxloop.workflow.errors import NotFound
+from taxloop.workflow.matters import Matter, default_catalogue
+from taxloop.workflow.models import Task
+from taxloop.workflow.responses import response_of
+from taxloop.workflow.tables import tasks
+from taxloop.workflow.uow import UnitOfWork
+
+
+class Hit(BaseModel):
+    """One indicator hit with its evidence."""
+
+    code: str
+    tin: str | None = None
+    period: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    evidence: str | None = None
+
+
+class TaskDetail(BaseModel):
+    """A task, its matter's standard, its hits, the model's explanation and the last response."""
+
+    task: Task
+    matter: Matter
+    hits: list[Hit]
+    explanation: list[dict[str, Any]]
+    response: dict[str, Any] | None
+
+
+def inbox(
+    uow: UnitOfWork, p: Principal, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Task]:
+    """Tasks the principal may see, soonest deadline first."""
+    where = [task_filter(p)]
+    if status:
+        where.append(tasks.c.status == status)
+    if kind:
+        where.append(tasks.c.kind == kind)
+    q = sa.select(tasks).where(*where).order_by(tasks.c.due_at.is_(None), tasks.c.due_at, tasks.c.task_id)
+    rows = uow.conn.execute(q.limit(limit).offset(offset)).mappings().all()
+    return [Task.model_validate(dict(r)) for r in rows]
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def hits_for(backend: AnalyticsBackend | None, task: Task) -> list[Hit]:
+    """The scan's hits for the task's taxpayer (empty when the warehouse has no hits)."""
+    if backend is None or not task.entity_id or not backend.has_table("indicator_hits"):
+        return []
+    where = f"subject_id = {_q(task.entity_id)}"
+    if task.scan_id:
+        where += f" AND scan_id = {_q(task.scan_id)}"
+    rows = backend.query(
+        f"SELECT code, tin, period, value, threshold, evidence FROM indicator_hits WHERE {where} ORDER BY code, period"
+    ).to_pylist()
+    text = ("tin", "period")
+    return [Hit.model_validate({k: (str(v) if k in text and v is not None else v) for k, v in r.items()}) for r in rows]
+
+
+def explanation_for(backend: AnalyticsBackend | None, task: Task) -> list[dict[str, Any]]:
+    """The model's top contributions in words (zh/en) when a model scored this taxpayer."""
+    if backend is None or not task.entity_id or not backend.has_table("model_explanations"):
+        return []
+    rows: list[dict[str, Any]] = backend.query(
+        f"SELECT * FROM model_explanations WHERE entity_id = {_q(task.entity_id)} ORDER BY rank LIMIT 5"
+    ).to_pylist()
+    return rows
+
+
+def task_detail(uow: UnitOfWork, p: Principal, task_id: str, backend: AnalyticsBackend | None) -> TaskDetail:
+    """Everything about one task; NotFound also when it is outside the principal's scope (no existence leak)."""
+    task = uow.tasks.get(task_id)
+    if not can_see_task(p, task):
+        raise NotFound(f"task {task_id} not found / 任务不存在")
+    return TaskDetail(
+        task=task,
+        matter=default_catalogue().get(task.matter_code),
+        hits=hits_for(backend, task),
+        explanation=explanation_for(backend, task),
+        response=response_of(uow, task_id),
+    )

@@ -1,0 +1,1 @@
+"""Supervision figures computed from the workflow store (bureau -> region -> unit -> officer)."""

@@ -1,0 +1,177 @@
+"""``load_dataset``: the service the CLI (and later the API) calls to load a data set into a warehouse.
+
+All-or-nothing: every file is checked, every table validated and staged under ``<warehouse>/.staging/<load_id>/``;
+only when the whole data set succeeded are the table and quarantine folders swapped in (each by a rename,
+rolled back if a rename fails). Any ``LoadError`` leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from rich.progress import Progress
+
+from taxloop.analytics.warehouse import Warehouse
+from taxloop.contract.schema import Contract, load_contract
+from taxloop.load.discover import Dataset, TableSource, discover
+from taxloop.load.errors import LoadError
+from taxloop.load.ledger import append_ledger, file_digest, previous_load
+from taxloop.load.report import LoadReport, TableReport
+from taxloop.load.stage import check_table, stage_table
+
+
+@contextmanager
+def _lock(wh: Warehouse) -> Iterator[None]:
+    """One load at a time per warehouse (an OS lock, released even if the process dies)."""
+    with (wh.root / ".load.lock").open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise LoadError(wh.root, "another load is running on this warehouse / 另一个加载正在进行") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _connect(tmp: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order=false")  # the CSV reader turns it on where line order matters
+    con.execute(f"SET temp_directory='{str(tmp).replace(chr(39), chr(39) * 2)}'")
+    if memory_limit:
+        con.execute(f"SET memory_limit='{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads={int(threads)}")
+    return con
+
+
+def _swap(wh: Warehouse, staging: Path, names: list[str]) -> None:
+    """Move staged table and quarantine folders into the warehouse; undo every move if one fails."""
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for name in names:
+            for area in ("tables", "quarantine"):
+                final, staged = wh.table_dir(name, area), staging / area / name
+                backup = None
+                if final.exists():
+                    backup = staging / "old" / area / name
+                    backup.parent.mkdir(parents=True, exist_ok=True)
+                    final.rename(backup)
+                moved.append((final, backup))
+                staged.rename(final)
+    except OSError:
+        for final, backup in reversed(moved):
+            if final.exists():
+                shutil.rmtree(final)
+            if backup is not None:
+                backup.rename(final)
+        raise
+
+
+def _table_report(table: TableSource) -> TableReport:
+    missing = sorted({c for f in table.files for c in table.spec.columns if c not in f.columns})
+    return TableReport(
+        table=table.name,
+        status="loaded",
+        files=[str(f.path) for f in table.files],
+        extra_columns=table.extras,
+        missing_optional_columns=missing,
+    )
+
+
+def _check_required(dataset: Dataset, wh: Warehouse) -> None:
+    if "taxpayers" not in dataset.tables and "taxpayers" not in wh.names("tables"):
+        raise LoadError(
+            dataset.root / "taxpayers.csv",
+            "the data set has no taxpayers table and the warehouse has none yet / 缺少必需的 taxpayers 表",
+        )
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection, table: TableSource, wh: Warehouse, staging: Path, load_id: str, offset: int
+) -> TableReport:
+    out = _table_report(table)
+    try:
+        chk, rows_read = check_table(con, table, load_id, offset)
+    except duckdb.Error as exc:
+        files = ", ".join(out.files)
+        raise LoadError(files, f"cannot read table {table.name!r} / 无法读取: {exc}") from None
+    staged = stage_table(
+        con, table, chk, staging, wh.table_dir(table.name, "tables"), wh.table_dir(table.name, "quarantine")
+    )
+    con.execute(f"DROP TABLE IF EXISTS {chk}")
+    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
+    if staged.rows_checked != rows_read:
+        raise RuntimeError(f"{table.name}: read {rows_read} rows but checked {staged.rows_checked} (loader bug)")
+    out.rows_read = rows_read
+    out.rows_loaded, out.rows_quarantined, out.by_rule = staged.rows_loaded, staged.rows_quarantined, staged.by_rule
+    out.rows_replaced, out.rows_in_warehouse = staged.rows_replaced, staged.rows_after
+    out.quarantine_in_warehouse = staged.quarantine_after
+    return out
+
+
+def load_dataset(
+    dataset_dir: Path,
+    warehouse: Warehouse | Path,
+    *,
+    contract: Contract | None = None,
+    memory_limit: str = "",
+    threads: int = 0,
+    progress: bool = False,
+) -> LoadReport:
+    """Validate and load the data set at ``dataset_dir`` into ``warehouse``; returns (and saves) the report.
+
+    Raises ``LoadError`` (naming the file) for a file-level problem; the warehouse is then left unchanged.
+    """
+    wh = (warehouse if isinstance(warehouse, Warehouse) else Warehouse(Path(warehouse))).ensure()
+    contract = contract or load_contract()
+    root = Path(dataset_dir).resolve()
+    load_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    report = LoadReport(
+        load_id=load_id, dataset=str(root), warehouse=str(wh.root), started_at=datetime.now().isoformat()
+    )
+    t0 = time.perf_counter()
+    staging = wh.root / ".staging" / load_id
+    with _lock(wh):
+        (staging / "tmp").mkdir(parents=True)
+        con = _connect(staging / "tmp", memory_limit, threads)
+        try:
+            dataset = discover(root, contract, con)
+            _check_required(dataset, wh)
+            report.ignored = dataset.ignored
+            digests = {
+                str(f.path.relative_to(root)): file_digest(f.path) for t in dataset.tables.values() for f in t.files
+            }
+            report.same_as_load = previous_load(wh.reports, digests)
+            offset = 0
+            with Progress(transient=True, disable=not progress) as bar:
+                task = bar.add_task("loading / 加载中", total=len(dataset.tables))
+                for name in contract.tables:
+                    table = dataset.tables.get(name)
+                    if table is None:
+                        report.tables.append(TableReport(table=name, status="skipped"))
+                        continue
+                    bar.update(task, description=f"{name}")
+                    report.tables.append(_load_table(con, table, wh, staging, load_id, offset))
+                    offset += len(table.files)
+                    bar.advance(task)
+            con.close()
+            _swap(wh, staging, list(dataset.tables))
+            report.finished_at = datetime.now().isoformat()
+            report.seconds = round(time.perf_counter() - t0, 3)
+            report.save(wh.reports)
+            append_ledger(wh.reports, report, digests)
+        finally:
+            con.close()
+            shutil.rmtree(staging, ignore_errors=True)
+            if wh.root.joinpath(".staging").is_dir() and not any(wh.root.joinpath(".staging").iterdir()):
+                wh.root.joinpath(".staging").rmdir()
+    return report

@@ -1,0 +1,146 @@
+"""Validate one table's rows in DuckDB and stage its loaded and quarantined rows as Parquet.
+
+Merge semantics (idempotent loads): the staged table is the new delivery plus every existing row whose key
+(the contract ``key``, or all contract columns for a keyless table) is not in the delivery — a re-delivered
+row replaces the old one, so loading the same data set twice changes nothing. Within one delivery the first
+row of a key (file order, then line) wins; later ones are quarantined as ``duplicate_key``/``duplicate_row``.
+Quarantine rows of a re-delivered source file replace that file's earlier quarantine rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from taxloop.load.discover import TableSource
+from taxloop.load.errors import LoadError
+from taxloop.load.read import read_files
+from taxloop.load.rules import dedup_key, first_failure_sql, ident, lit, rule_sql, table_checks, typed_expr
+
+
+@dataclass
+class StagedTable:
+    """Counts of one staged table."""
+
+    rows_checked: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    rows_replaced: int = 0
+    rows_after: int = 0
+    quarantine_after: int = 0
+
+
+def _glob(folder: Path) -> str:
+    return lit(str(folder / "*.parquet"))
+
+
+def _has_parts(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("*.parquet"))
+
+
+def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str, offset: int = 0) -> tuple[str, int]:
+    """Materialise ``__chk_<table>`` (text rows + ``_rule_idx``, the first failing check, 0 = good) file by file,
+    and ``__dup_<table>`` (rank of each good row among rows of the same key, only for repeated keys).
+
+    Returns the name of the checked table and the number of data rows read from the files.
+    """
+    spec = table.spec
+    checks = table_checks(spec)
+    chk, dup = f"__chk_{spec.name}", f"__dup_{spec.name}"
+    rows = 0
+    for i, part in enumerate(read_files(con, table, offset)):
+        select = f"SELECT *, {first_failure_sql(checks)} AS _rule_idx, {lit(load_id)} AS _load_id FROM ({part.select})"
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {chk} AS {select}" if i == 0 else f"INSERT INTO {chk} {select}")
+        except duckdb.Error as exc:
+            raise LoadError(part.path, f"cannot be read / 无法读取: {exc}") from None
+        rows += part.rows
+        for t in part.temp_tables:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    keys, _ = dedup_key(spec)
+    named = ", ".join(f"{k} AS __k{j}" for j, k in enumerate(keys))
+    match = " AND ".join(f"({k}) IS NOT DISTINCT FROM r.__k{j}" for j, k in enumerate(keys))
+    window = f"PARTITION BY {', '.join(keys)} ORDER BY _file_idx, _src_line"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {dup} AS"
+        f" WITH r AS (SELECT {named} FROM {chk} WHERE _rule_idx = 0 GROUP BY ALL HAVING count(*) > 1)"
+        f" SELECT _file_idx, _src_line, row_number() OVER w AS _dup_rank,"
+        f" first_value(_src_file || ':' || _src_line) OVER w AS _dup_first"
+        f" FROM {chk} SEMI JOIN r ON {match} WHERE _rule_idx = 0 WINDOW w AS ({window})"
+    )
+    return chk, rows
+
+
+def _joined(chk: str) -> str:
+    dup = chk.replace("__chk_", "__dup_", 1)
+    return f"{chk} LEFT JOIN {dup} USING (_file_idx, _src_line)"
+
+
+def loaded_select(table: TableSource, chk: str) -> str:
+    """SQL of the good rows cast to the warehouse types, extras as text, lineage last."""
+    typed = [f"{typed_expr(c)} AS {ident(n)}" for n, c in table.spec.columns.items()]
+    extras = [ident(e) for e in table.extras]
+    cols = ", ".join([*typed, *extras, "_src_file", "_src_line", "_load_id"])
+    return f"SELECT {cols} FROM {_joined(chk)} WHERE _rule_idx = 0 AND coalesce(_dup_rank, 1) = 1"
+
+
+def _rules(table: TableSource) -> tuple[str, str]:
+    _, dup_rule = dedup_key(table.spec)
+    return rule_sql(table_checks(table.spec), "_rule_idx", dup_rule)
+
+
+def quarantine_select(table: TableSource, chk: str) -> str:
+    """SQL of the rejected rows with their delivered text values, rule, reason and lineage."""
+    rule, reason = _rules(table)
+    raw = [ident(n) for n in [*table.spec.columns, *table.extras]]
+    cols = ", ".join([*raw, "_src_file", "_src_line", f"{rule} AS _rule", f"{reason} AS _reason", "_raw_line"])
+    return f"SELECT {cols}, _load_id FROM {_joined(chk)} WHERE _rule_idx > 0 OR coalesce(_dup_rank, 1) > 1"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = lit(str(folder / "part-0.parquet"))
+    con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION zstd)")
+    return int(con.execute(f"SELECT count(*) FROM read_parquet({_glob(folder)})").fetchall()[0][0])
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, tables_dir: Path, quarantine_dir: Path
+) -> StagedTable:
+    """Write the merged table and quarantine of ``table`` under ``staging`` (the warehouse is not touched)."""
+    name = table.name
+    out = StagedTable()
+    rule_sql_, _ = _rules(table)
+    counts = con.execute(f"SELECT {rule_sql_} AS r, count(*) FROM {_joined(chk)} GROUP BY r ORDER BY r").fetchall()
+    for rule, n in counts:
+        out.rows_checked += int(n)
+        if rule is None:
+            out.rows_loaded = int(n)
+        else:
+            out.by_rule[str(rule)] = int(n)
+    out.rows_quarantined = sum(out.by_rule.values())
+    new = staging / "new" / name
+    _copy(con, loaded_select(table, chk), new)
+    final = staging / "tables" / name
+    if _has_parts(tables_dir):
+        names = table.spec.key or list(table.spec.columns)
+        match = " AND ".join(f"n.{ident(k)} IS NOT DISTINCT FROM o.{ident(k)}" for k in names)
+        old = f"read_parquet({_glob(tables_dir)}, union_by_name=true)"
+        kept = f"SELECT * FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM read_parquet({_glob(new)}) n WHERE {match})"
+        old_rows = int(con.execute(f"SELECT count(*) FROM {old}").fetchall()[0][0])
+        out.rows_after = _copy(con, f"SELECT * FROM read_parquet({_glob(new)}) UNION ALL BY NAME {kept}", final)
+        out.rows_replaced = old_rows - (out.rows_after - out.rows_loaded)
+    else:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        new.rename(final)
+        out.rows_after = out.rows_loaded
+    files = ", ".join(lit(str(f.path)) for f in table.files)
+    quarantine = quarantine_select(table, chk)
+    if _has_parts(quarantine_dir):
+        old_q = f"read_parquet({_glob(quarantine_dir)}, union_by_name=true)"
+        quarantine = f"{quarantine} UNION ALL BY NAME SELECT * FROM {old_q} WHERE _src_file NOT IN ({files})"
+    out.quarantine_after = _copy(con, quarantine, staging / "quarantine" / name)
+    return out

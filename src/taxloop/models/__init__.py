@@ -1,0 +1,1 @@
+"""Learned risk models and the closed loop of learning (issue 7)."""

@@ -102,9 +102,17 @@ def build_settings(records: pa.Table, options: ModelOptions) -> Any:
 
 def _db_api(options: ModelOptions) -> Any:
     if options.spark_session is not None:
-        from splink import SparkAPI
+        import tempfile
 
-        return SparkAPI(spark_session=options.spark_session)  # type: ignore[no-untyped-call]
+        from splink import SparkAPI
+        from splink.internals.spark.jar_location import similarity_jar_location
+
+        spark = options.spark_session
+        # Splink's string-similarity UDFs live in a jar shipped with Splink; checkpoints need a folder
+        spark.sql(f"ADD JAR '{similarity_jar_location()}'")
+        if spark.sparkContext.getCheckpointDir() is None:
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="taxloop_splink_"))
+        return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     import duckdb
     from splink import DuckDBAPI
 

@@ -26,8 +26,9 @@ MATCH_COLUMNS = ("tin", "tin_root", "name_norm", "legal_rep_id", "phone", "addre
 
 def tin_roots(changes: list[tuple[str, str]]) -> dict[str, str]:
     """Map every TIN that appears in a TIN change to the smallest TIN of its chain (connected component)."""
-    pairs = [(normalize_tins(pa.array([a]))[0].as_py(), normalize_tins(pa.array([b]))[0].as_py()) for a, b in changes]
-    pairs = [(a, b) for a, b in pairs if a and b and a != b]
+    olds = normalize_tins(pa.array([a for a, _ in changes], pa.string())).to_pylist()
+    news = normalize_tins(pa.array([b for _, b in changes], pa.string())).to_pylist()
+    pairs = [(a, b) for a, b in zip(olds, news, strict=True) if a and b and a != b]
     if not pairs:
         return {}
     names = sorted({t for pair in pairs for t in pair})

@@ -187,7 +187,10 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         version = _train(warehouse, backend, seed, trees, False, f"retrain (promoted before: {before})")
         new = registry.card(version)["metrics"].get("model", {}).get("auc_pr", 0.0)
         old = registry.card(before)["metrics"].get("model", {}).get("auc_pr", 0.0) if before else -1.0
-        console.print(f"AUC-PR (time-split) new {new:.3f} vs promoted {before}: {old:.3f}")
+        console.print(
+            f"AUC-PR (time-split) new {new:.3f} vs promoted {before}: {old:.3f}"
+            " (each on its own later-outcome test window: a guide, not a paired test / 各自测试窗口，仅供参考)"
+        )
         if promote_if_better and new >= old:
             registry.promote(version)
             console.print(f"promoted / 已发布 {version}")

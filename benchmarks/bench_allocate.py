@@ -10,6 +10,7 @@ draw, write assignments, the allocation records and one audit event per task) on
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections import Counter
@@ -28,10 +29,20 @@ SKILLS = ("vat", "cit", "invoice", "iit", "property_land", "network")
 
 def make_officers(n: int, regions: int, rng: np.random.Generator) -> list[Officer]:
     """Officers spread over regions and units, levels 2-5, one or two skills, a phone each."""
-    return [Officer(officer_id=f"O{i:05d}", name=f"官员{i}", unit_code=f"U{i % (regions * 3):03d}",
-                    region_code=f"R{i % regions:02d}", role="inspector", level=int(rng.integers(2, 6)),
-                    skills=sorted(set(rng.choice(SKILLS, size=int(rng.integers(1, 3))).tolist())),
-                    capacity=400, phone=f"139{i:08d}") for i in range(n)]
+    return [
+        Officer(
+            officer_id=f"O{i:05d}",
+            name=f"官员{i}",
+            unit_code=f"U{i % (regions * 3):03d}",
+            region_code=f"R{i % regions:02d}",
+            role="inspector",
+            level=int(rng.integers(2, 6)),
+            skills=sorted(set(rng.choice(SKILLS, size=int(rng.integers(1, 3))).tolist())),
+            capacity=400,
+            phone=f"139{i:08d}",
+        )
+        for i in range(n)
+    ]
 
 
 def make_tasks(n: int, regions: int, n_officers: int, rng: np.random.Generator, now: datetime) -> list[Task]:
@@ -39,25 +50,44 @@ def make_tasks(n: int, regions: int, n_officers: int, rng: np.random.Generator, 
     out = []
     for i in range(n):
         persons = {"phones": [f"139{int(rng.integers(0, n_officers)):08d}"]} if rng.random() < 0.05 else {}
-        out.append(Task(task_id=f"T{i:07d}", kind="risk", matter_code="RISK_RESPONSE", entity_id=f"E{i:07d}",
-                        tins=[f"TIN{i:07d}"], region_code=f"R{i % regions:02d}", status="pushed",
-                        difficulty=int(rng.integers(2, 6)), skills=[str(rng.choice(SKILLS))], persons=persons,
-                        indicators=["VAT_A"], created_at=now))
+        out.append(
+            Task(
+                task_id=f"T{i:07d}",
+                kind="risk",
+                matter_code="RISK_RESPONSE",
+                entity_id=f"E{i:07d}",
+                tins=[f"TIN{i:07d}"],
+                region_code=f"R{i % regions:02d}",
+                status="pushed",
+                difficulty=int(rng.integers(2, 6)),
+                skills=[str(rng.choice(SKILLS))],
+                persons=persons,
+                indicators=["VAT_A"],
+                created_at=now,
+            )
+        )
     return out
 
 
 def bench_pure(tasks: list[Task], officers: list[Officer], seed: int) -> float:
     """Time the allocator alone on slots built from the same data."""
-    offs = [OfficerSlot(o.officer_id, o.region_code, None, o.unit_code, o.role, o.level, tuple(o.skills), o.capacity,
-                        0) for o in officers]
-    slots = [TaskSlot(t.task_id, t.region_code, None, t.difficulty, tuple(t.skills), ("administrator", "inspector"),
-                      2) for t in tasks]
-    start = time.perf_counter()
+    offs = [
+        OfficerSlot(o.officer_id, o.region_code, None, o.unit_code, o.role, o.level, tuple(o.skills), o.capacity, 0)
+        for o in officers
+    ]
+    slots = [
+        TaskSlot(t.task_id, t.region_code, None, t.difficulty, tuple(t.skills), ("administrator", "inspector"), 2)
+        for t in tasks
+    ]
+    start, cpu = time.perf_counter(), time.process_time()
     res = allocate(AllocationInputs(seed, offs, slots))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     loads = Counter(d.officer_id for d in res.draws)
-    print(f"pure allocator: {len(tasks):,} tasks over {len(officers):,} officers in {elapsed:.2f} s "
-          f"(allocated {res.allocated:,}; per officer min {min(loads.values())} max {max(loads.values())})")
+    print(
+        f"pure allocator: {len(tasks):,} tasks over {len(officers):,} officers in {elapsed:.2f} s wall, "
+        f"{cpu:.2f} s CPU "
+        f"(allocated {res.allocated:,}; per officer min {min(loads.values())} max {max(loads.values())})"
+    )
     return elapsed
 
 
@@ -69,17 +99,21 @@ def bench_service(tasks: list[Task], officers: list[Officer], seed: int, url: st
             uow.officers.upsert_many(officers)
             uow.tasks.add_many(tasks)
             uow.commit()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with store.uow(actor="bench") as uow:
             run = allocate_tasks(uow, seed)
             uow.commit()
-        elapsed = time.perf_counter() - start
-        print(f"service allocate_tasks ({store.engine.dialect.name}): {run.allocated:,} allocated, "
-              f"{len(run.unallocated):,} unallocated, {run.conflicts_excluded:,} conflicts excluded in {elapsed:.2f} s")
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(
+            f"service allocate_tasks ({store.engine.dialect.name}): {run.allocated:,} allocated, "
+            f"{len(run.unallocated):,} unallocated, {run.conflicts_excluded:,} conflicts excluded "
+            f"in {elapsed:.2f} s wall, "
+            f"{cpu:.2f} s CPU"
+        )
         start = time.perf_counter()
         with store.uow() as uow:
             diff = recheck_run(uow, run.run_id)
-        print(f"recheck of the run: {len(diff)} differences in {time.perf_counter() - start:.2f} s")
+        print(f"recheck of the run: {len(diff)} differences in {time.perf_counter() - start:.2f} s wall")
         store.dispose()
     return elapsed
 
@@ -98,6 +132,7 @@ def main() -> None:
     now = datetime(2026, 11, 23, 9)
     officers = make_officers(args.officers, args.regions, rng)
     tasks = make_tasks(args.tasks, args.regions, args.officers, rng, now)
+    print(f"machine load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     bench_pure(tasks, officers, args.seed)
     if not args.skip_service:
         bench_service(tasks, officers, args.seed, args.url)

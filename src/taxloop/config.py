@@ -52,6 +52,21 @@ class Settings(BaseSettings):
         0.3, ge=0, le=1, description="Scoring: share of the model score in the blend when model_scores exists"
     )
     language: Literal["zh", "en"] = "zh"
+    score_scale: float = Field(2.0, gt=0, description="Scoring: expert raw score that maps to 1-1/e on the 0..1 scale")
+    score_high: float = Field(0.6, ge=0, le=1, description="Scoring: lowest score of level high / 高风险下限")
+    score_medium: float = Field(0.3, ge=0, le=1, description="Scoring: lowest score of level medium / 中风险下限")
+    correlation_decay: float = Field(
+        0.5, ge=0, le=1, description="Scoring: factor applied to each further indicator of one correlation group"
+    )
+    score_rarity_reference: float = Field(
+        0.01, ge=0, lt=1, description="Scoring: indicators flagging more than this share of taxpayers weigh less; 0=off"
+    )
+    score_calibration_prior: float = Field(
+        10.0, ge=0, description="Scoring: pseudo-cases shrinking each indicator's audit lift towards 1; 0=off"
+    )
+    model_select_threshold: float = Field(
+        0.5, ge=0, le=1, description="Scoring: model score from which an unflagged taxpayer counts as model-selected"
+    )
     secret_key: str = "change-me-in-production-this-is-not-a-secret"
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")

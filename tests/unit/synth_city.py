@@ -34,11 +34,14 @@ def connect(city: Path) -> duckdb.DuckDBPyConnection:
     for name, spec in load_contract().tables.items():
         types = {c: col.duckdb_type for c, col in spec.columns.items()}
         types_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
-        con.execute(f"create table {name} as select * from read_csv('{city / name}.csv', header=true, "
-                    f"types={types_sql})")
+        con.execute(
+            f"create table {name} as select * from read_csv('{city / name}.csv', header=true, types={types_sql})"
+        )
     for name in ("entities", "taxpayer_schemes", "gangs", "integrity_violations"):
-        con.execute(f"create table truth_{name} as select * from read_csv('{city}/truth/{name}.csv', "
-                    "header=true, all_varchar=true)")
+        con.execute(
+            f"create table truth_{name} as select * from read_csv('{city}/truth/{name}.csv', "
+            "header=true, all_varchar=true)"
+        )
     return con
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from load_fixtures import TAXPAYERS_HEADER, TAXPAYERS_ROWS, VAT_HEADER, VAT_ROWS, small_dataset, write_csv
+from load_fixtures import (
+    TAXPAYERS_HEADER,
+    TAXPAYERS_ROWS,
+    VAT_HEADER,
+    VAT_ROWS,
+    invoices_table,
+    small_dataset,
+    write_csv,
+)
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import LoadError, load_dataset
 
@@ -45,6 +54,16 @@ def _corrupt_parquet(d: Path) -> Path:
     return path
 
 
+def _corrupt_pages(d: Path) -> Path:
+    """Damage the data pages but keep a valid footer: found only when the rows are read."""
+    path = d / "invoices" / "part-1.parquet"
+    pq.write_table(invoices_table(5, 5000), path, compression="snappy")
+    data = bytearray(path.read_bytes())
+    data[200:3000] = bytes((b * 7 + 13) % 256 for b in data[200:3000])
+    path.write_bytes(bytes(data))
+    return path
+
+
 def _garbage_parquet(d: Path) -> Path:
     path = d / "operation_log.parquet"
     path.write_bytes(b"PAR1" + b"\x00garbage" * 100 + b"PAR1")
@@ -60,6 +79,7 @@ def _garbage_parquet(d: Path) -> Path:
         (_gbk_header, "not UTF-8"),
         (_empty, "empty"),
         (_corrupt_parquet, "Parquet"),
+        (_corrupt_pages, "cannot be read"),
         (_garbage_parquet, "Parquet"),
     ],
 )

@@ -16,8 +16,11 @@ from taxloop.synth.params import SynthParams
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_every_contract_table_present_with_contract_columns() -> None:
@@ -55,8 +58,14 @@ def test_keys_unique_and_enums_valid() -> None:
 
 def test_third_party_tables_carry_provider() -> None:
     con = connect(small_city())
-    expected = {"property_transfers": "REG", "land_parcels": "NRD", "social_insurance": "HRSS",
-                "utilities": "POWER", "market_registrations": "SAMR", "customs_declarations": "CUSTOMS"}
+    expected = {
+        "property_transfers": "REG",
+        "land_parcels": "NRD",
+        "social_insurance": "HRSS",
+        "utilities": "POWER",
+        "market_registrations": "SAMR",
+        "customs_declarations": "CUSTOMS",
+    }
     for table, provider in expected.items():
         assert rows(con, f"select distinct provider from {table}") == [(provider,)]
         assert rows(con, f"select count(*) from {table} where delivered_on is null")[0][0] == 0
@@ -90,8 +99,11 @@ def test_truth_consistent_with_data() -> None:
     assert rows(con, "select count(*) from truth_gangs g anti join truth_taxpayer_schemes s using (tin)")[0][0] == 0
     roles = rows(con, "select role, count(*) from truth_gangs group by role order by role")
     assert [r[0] for r in roles] == ["pass_through", "recipient", "source"]
-    bad_ops = rows(con, """select count(*) from truth_integrity_violations v anti join operation_log o
-                           on o.op_id = v.op_id and o.officer_id = v.officer_id""")
+    bad_ops = rows(
+        con,
+        """select count(*) from truth_integrity_violations v anti join operation_log o
+                           on o.op_id = v.op_id and o.officer_id = v.officer_id""",
+    )
     assert bad_ops[0][0] == 0
     kinds = {r[0] for r in rows(con, "select distinct violation from truth_integrity_violations")}
     assert len(kinds) == 8

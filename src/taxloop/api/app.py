@@ -63,4 +63,7 @@ def create_app(settings: Settings, store: WorkflowStore | None = None) -> FastAP
 
     for router in (auth, tasks, reviews, dashboard, integrity, matters, hub, audit):
         app.include_router(router.router)
+    from taxloop.web.pages import mount_web
+
+    mount_web(app)
     return app

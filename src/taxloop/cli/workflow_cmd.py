@@ -210,12 +210,18 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         kind: str | None = None,
         assignee: str | None = None,
         limit: int = 50,
+        overdue: Annotated[bool, typer.Option(help="Only open tasks past their deadline / 仅超期未办")] = False,
     ) -> None:
         """List the tasks the viewer may see / 任务列表."""
+        from taxloop.workflow.models import INTEGRITY_VIEWERS
         from taxloop.workflow.officer_sync import list_tasks
+        from taxloop.workflow.responses import overdue_open
 
         with session(warehouse, actor, "tasks.list", {"role": role, "status": status, "kind": kind}) as ctx:
-            items = list_tasks(ctx.uow, role, status, kind, assignee, limit)
+            if overdue:
+                items = [t for t in overdue_open(ctx.uow) if not t.restricted or role in INTEGRITY_VIEWERS][:limit]
+            else:
+                items = list_tasks(ctx.uow, role, status, kind, assignee, limit)
         console.print(_tasks_table(items))
 
     @tasks_app.command("respond")
@@ -268,6 +274,34 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             picked = select_for_review(ctx.uow, share if share is not None else ctx.settings.review_share, s)
             run = allocate_reviews(ctx.uow, s, [t.task_id for t in picked])
         console.print(f"review tasks / 复核任务: {len(picked)}, allocated / 已分配 {run.allocated}")
+
+    @tasks_app.command("review-submit")
+    def review_submit_cmd(
+        review_task_id: str,
+        reviewer: Annotated[str, typer.Option(help="Reviewing officer / 复核人")],
+        warehouse: WarehouseOpt = None,
+        standard_followed: Annotated[bool, typer.Option(help="Standard followed / 执行标准")] = True,
+        policy_right: Annotated[bool, typer.Option(help="Policy applied right / 政策适用正确")] = True,
+        result_fair: Annotated[bool, typer.Option(help="Result fair / 结果公正")] = True,
+        integrity_doubt: Annotated[bool, typer.Option(help="Integrity doubts / 廉政疑点")] = False,
+        note: str = "",
+    ) -> None:
+        """Record a cross review; integrity doubts open an integrity case / 提交复核意见."""
+        from taxloop.workflow.models import ReviewInput
+        from taxloop.workflow.review import submit_review
+
+        result = ReviewInput(
+            standard_followed=standard_followed,
+            policy_right=policy_right,
+            result_fair=result_fair,
+            integrity_doubt=integrity_doubt,
+            note=note,
+        )
+        with session(warehouse, reviewer, "tasks.review-submit", {"review_task_id": review_task_id}) as ctx:
+            case = submit_review(ctx.uow, review_task_id, reviewer, result)
+        console.print(
+            f"review {review_task_id} recorded / 复核已记录" + (f"; integrity case / 廉政案件 {case}" if case else "")
+        )
 
     @tasks_app.command("simulate")
     def simulate_cmd(

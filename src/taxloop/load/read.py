@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -28,6 +29,7 @@ class FileRead:
     select: str
     rows: int
     temp_tables: tuple[str, ...]
+    path: Path
 
 
 def _columns_sql(spec: TableSpec, extras: list[str], src: SourceFile, render: dict[str, str]) -> str:
@@ -77,7 +79,7 @@ def _csv(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile, id
     )
     nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(n)}" for n in names)
     bad_sql = f"SELECT {nulls}, {idx} AS _file_idx, {path} AS _src_file, _src_line, _malformed, _raw_line FROM {bad}"
-    return FileRead(f"{good_sql} UNION ALL {bad_sql}", good + n_bad, (raw, rej, scan, gaps, bad))
+    return FileRead(f"{good_sql} UNION ALL {bad_sql}", good + n_bad, (raw, rej, scan, gaps, bad), src.path)
 
 
 def _bad_lines_sql(rej: str) -> str:
@@ -128,7 +130,7 @@ def _parquet(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile
         f" CAST(NULL AS VARCHAR) AS _malformed, CAST(NULL AS VARCHAR) AS _raw_line"
         f" FROM read_parquet({path}, file_row_number=true)"
     )
-    return FileRead(select, rows, ())
+    return FileRead(select, rows, (), src.path)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, table: TableSource, src: SourceFile, idx: int) -> FileRead:

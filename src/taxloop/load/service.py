@@ -88,7 +88,7 @@ def _table_report(table: TableSource) -> TableReport:
 
 
 def _check_required(dataset: Dataset, wh: Warehouse) -> None:
-    if "taxpayers" not in dataset.tables and not wh.names("tables").count("taxpayers"):
+    if "taxpayers" not in dataset.tables and "taxpayers" not in wh.names("tables"):
         raise LoadError(
             dataset.root / "taxpayers.csv",
             "the data set has no taxpayers table and the warehouse has none yet / 缺少必需的 taxpayers 表",

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from taxloop.load.discover import TableSource
+from taxloop.load.errors import LoadError
 from taxloop.load.read import read_files
 from taxloop.load.rules import dedup_key, first_failure_sql, ident, lit, rule_sql, table_checks, typed_expr
 
@@ -52,7 +53,10 @@ def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str
     rows = 0
     for i, part in enumerate(read_files(con, table, offset)):
         select = f"SELECT *, {first_failure_sql(checks)} AS _rule_idx, {lit(load_id)} AS _load_id FROM ({part.select})"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {chk} AS {select}" if i == 0 else f"INSERT INTO {chk} {select}")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {chk} AS {select}" if i == 0 else f"INSERT INTO {chk} {select}")
+        except duckdb.Error as exc:
+            raise LoadError(part.path, f"cannot be read / 无法读取: {exc}") from None
         rows += part.rows
         for t in part.temp_tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")

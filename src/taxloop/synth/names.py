@@ -47,15 +47,25 @@ def person_names(rng: np.random.Generator, n: int) -> pa.Array:
     return _join(sur, g1, g2)
 
 
-def id_numbers(rng: np.random.Generator, n: int, area: pa.Array) -> pa.Array:
-    """18-character resident ID numbers (area code, birth date, sequence, check digit)."""
-    year = rng.integers(1958, 2000, n)
-    month = rng.integers(1, 13, n)
-    day = rng.integers(1, 29, n)
-    seq = rng.integers(0, 1000, n)
+def id_numbers(rng: np.random.Generator, n: int, area: pa.Array, first_seq: int = 0) -> pa.Array:
+    """18-character resident ID numbers (area code, birth date, sequence, check digit), unique within a call.
+
+    Birth dates (1958-01-01 .. 1999-12-31) and sequence numbers come from a permutation of 0..n-1, so no two
+    people share a number; different ``first_seq`` ranges keep separate calls apart (people 0-899, officers 900+).
+    """
+    n_days = 15340
+    serial = rng.permutation(n)
+    seq = first_seq + serial // n_days
+    if n and int(seq.max()) > 999:
+        raise ValueError(f"too many ID numbers for one call: {n}")
+    day = (serial * 7919 + int(rng.integers(0, n_days))) % n_days  # 7919 is prime to n_days: still one-to-one
+    born = np.datetime64("1958-01-01") + day.astype("timedelta64[D]")
+    year = born.astype("datetime64[Y]")
+    month = born.astype("datetime64[M]")
+    ymd = ((year.astype(np.int64) + 1970) * 10000 + ((month - year).astype(np.int64) + 1) * 100
+           + (born - month).astype(np.int64) + 1)
     check = np.array(list("0123456789X"))[rng.integers(0, 11, n)]
-    birth = digits(year * 10000 + month * 100 + day, 8)
-    return _join(area, birth, digits(seq, 3), pa.array(check))
+    return _join(area, digits(ymd, 8), digits(seq, 3), pa.array(check))
 
 
 def phones(rng: np.random.Generator, n: int, area_code: pa.Array) -> pa.Array:

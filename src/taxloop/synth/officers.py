@@ -82,7 +82,7 @@ def build_staff(params: SynthParams, cal: Calendar, taxpayer_count: int) -> Staf
     table = pa.table({
         "officer_id": pc.binary_join_element_wise("O", names.digits(np.arange(n) + 1001, 5), ""),
         "name": names.person_names(rng, n),
-        "id_number": names.id_numbers(rng, n, reg),
+        "id_number": names.id_numbers(rng, n, reg, first_seq=900),
         "address": names.addresses(rng, n, pa.array([r[3] for r in REGIONS]).take(pa.array(region)),
                                    pa.array([r[2] for r in REGIONS]).take(pa.array(region)),
                                    pa.array([r[1] for r in REGIONS]).take(pa.array(region))),

@@ -83,7 +83,8 @@ def taxpayers_table(params: SynthParams, cal: Calendar, pop: Population, plan: S
     switched_base = reg.dup_entity[~second]
     dereg[switched_base] = switch_day[~second]
     status = np.where(dereg >= 0, "deregistered", "normal").astype(object)
-    src = plan.role[ent] == 1
+    vanished = (pop.end_month[ent] < months) & (np.arange(n + k) < n) & (rng.random(n + k) < 0.25)
+    src = (plan.role[ent] == 1) | vanished
     status[src] = "abnormal"
     dereg[src] = -1
 

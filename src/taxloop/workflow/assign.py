@@ -28,6 +28,7 @@ from taxloop.workflow.allocation import (
     allocate,
     recheck,
 )
+from taxloop.workflow.bulk import bulk_insert
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Catalogue, Matter, default_catalogue
 from taxloop.workflow.models import Officer
@@ -139,14 +140,22 @@ def allocate_tasks(
     run = AllocationRun(run_id=f"A{uow.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}", seed=seed)
     rules = {code: eligibility(cat.get(code)) for code in {t.matter_code for t in todo}}
     slots: list[TaskSlot] = []
+    excluded = exclude_officers or {}
+    own_units = exclude_own_unit_of or {}
     for t in todo:
         roles, min_level = rules[t.matter_code]
-        related = conflicts.related(t.persons) if t.persons else set()
-        run.conflicts_excluded += len(related)
-        forbidden = related | set(rotation.get(t.entity_id or "", [])) | (exclude_officers or {}).get(t.task_id, set())
+        forbidden: set[str] = set()
+        if t.persons:
+            related = conflicts.related(t.persons)
+            run.conflicts_excluded += len(related)
+            forbidden |= related
+        if t.entity_id in rotation:
+            forbidden.update(rotation[t.entity_id])
+        if t.task_id in excluded:
+            forbidden |= excluded[t.task_id]
         if t.subject_officer_id:
             forbidden.add(t.subject_officer_id)
-        units = (exclude_own_unit_of or {}).get(t.task_id)
+        unit = own_units.get(t.task_id)
         scope = ANY_SCOPE if cross_region else t.region_code
         slots.append(
             TaskSlot(
@@ -157,8 +166,8 @@ def allocate_tasks(
                 tuple(t.skills),
                 roles,
                 min_level,
-                tuple(sorted(forbidden)),
-                (units,) if units else (),
+                tuple(sorted(forbidden)) if forbidden else (),
+                (unit,) if unit else (),
             )
         )
     inputs = AllocationInputs(seed, officer_slots(officers, uow.tasks.workload()), slots)
@@ -236,8 +245,7 @@ def _store_run(
             strict=True,
         )
     ]
-    for start in range(0, len(rows), 5000):
-        uow.conn.execute(allocations.insert(), rows[start : start + 5000])
+    bulk_insert(uow.conn, allocations, rows)
     uow.record(
         "allocation.run",
         run.run_id,

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from taxloop.workflow.bulk import bulk_insert
 from taxloop.workflow.tables import audit_anchors, audit_events
 
 GENESIS = "0" * 64
@@ -76,9 +77,8 @@ def append(conn: sa.Connection, events: list[PendingEvent], anchor_every: int) -
         if anchor_every and seq % anchor_every == 0:
             anchors.append({"seq": seq, "hash": h, "ts": ev.ts})
         prev = h
-    conn.execute(audit_events.insert(), rows)
-    if anchors:
-        conn.execute(audit_anchors.insert(), anchors)
+    bulk_insert(conn, audit_events, rows)
+    bulk_insert(conn, audit_anchors, anchors)
     return seq
 
 

@@ -52,15 +52,19 @@ def difficulty_of(level: str | None, n_hits: int, n_tins: int) -> int:
     return max(1, min(5, base))
 
 
-def read_persons(backend: AnalyticsBackend, entity_ids: set[str]) -> dict[str, dict[str, list[str]]]:
-    """Conflict keys per entity from ``taxpayers`` (through ``entity_map`` when present)."""
+def read_persons(backend: AnalyticsBackend, scan_id: str, entity_ids: set[str]) -> dict[str, dict[str, list[str]]]:
+    """Conflict keys per entity of a scan from ``taxpayers`` (through ``entity_map`` when present)."""
     if not backend.has_table("taxpayers"):
         return {}
     cols = "t.legal_rep_id, t.finance_officer_id, t.phone, t.address"
+    scan = f"(SELECT entity_id FROM risk_scores WHERE scan_id = {_q(scan_id)})"
     if backend.has_table("entity_map"):
-        sql = f"SELECT m.entity_id, {cols} FROM taxpayers t JOIN entity_map m USING (registration_id)"
+        sql = (
+            f"SELECT m.entity_id, {cols} FROM taxpayers t JOIN entity_map m USING (registration_id) "
+            f"WHERE m.entity_id IN {scan}"
+        )
     else:
-        sql = f"SELECT t.tin AS entity_id, {cols} FROM taxpayers t"
+        sql = f"SELECT t.tin AS entity_id, {cols} FROM taxpayers t WHERE t.tin IN {scan}"
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in backend.query(sql).to_pylist():
         if row["entity_id"] in entity_ids:
@@ -100,7 +104,7 @@ def generate_tasks(
         hits[str(h["subject_id"])].append(h)
     entity_ids = {str(r["entity_id"]) for r in picked}
     covered = uow.tasks.open_hit_keys(entity_ids)
-    persons = read_persons(backend, entity_ids)
+    persons = read_persons(backend, scan, entity_ids)
     result = GenerationResult(batch_id, scan)
     new: list[Task] = []
     for r in picked:

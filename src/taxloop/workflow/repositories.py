@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from taxloop.workflow.bulk import bulk_insert, bulk_update_versioned
 from taxloop.workflow.errors import NotFound, StaleVersion
 from taxloop.workflow.models import OPEN_STATUSES, Officer, Task
 from taxloop.workflow.tables import officers, tasks
@@ -45,8 +46,7 @@ class TaskRepo:
 
     def add_many(self, items: Sequence[Task]) -> None:
         """Insert new tasks."""
-        for part in _chunks(items):
-            self.conn.execute(tasks.insert(), [t.row() for t in part])
+        bulk_insert(self.conn, tasks, [t.row() for t in items])
 
     def update(self, task_id: str, version: int, **values: Any) -> int:
         """Update one task if it still has ``version``; bumps it; ``StaleVersion`` otherwise. Returns new version."""
@@ -61,20 +61,15 @@ class TaskRepo:
         return version + 1
 
     def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Bulk optimistic update: each row has ``task_id``, ``version`` (read) and new values (same keys)."""
+        """Bulk optimistic update: each row has ``task_id``, ``version`` (read) and new values (same keys).
+
+        ``StaleVersion`` (and nothing kept, once the caller rolls back) if any task moved on meanwhile.
+        """
         if not rows:
             return
-        keys = [k for k in rows[0] if k not in ("task_id", "version")]
-        stmt = (
-            tasks.update()
-            .where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.version == sa.bindparam("b_version"))
-            .values(version=sa.bindparam("b_version") + 1, **{k: sa.bindparam(f"b_{k}") for k in keys})
-        )
-        for part in _chunks(rows):
-            params = [{f"b_{k}": v for k, v in r.items()} for r in part]
-            result = self.conn.execute(stmt, params)
-            if result.rowcount not in (-1, len(params)):
-                raise StaleVersion(str(part[0]["task_id"]), int(part[0]["version"]))
+        changed = bulk_update_versioned(self.conn, tasks, "task_id", rows)
+        if changed != len(rows):
+            raise StaleVersion(f"{len(rows) - changed} of {len(rows)} tasks", int(rows[0]["version"]))
 
     def open_hit_keys(self, entity_ids: Iterable[str]) -> dict[str, set[str]]:
         """Hit keys already covered by open risk tasks, per entity."""

@@ -30,8 +30,16 @@ def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
 
 
 def _row(tin: str) -> dict[str, str]:
-    return {"matter_code": "FILING_REMINDER", "tin": tin, "notice_key": "2026-03", "channel": "email",
-            "subject_zh": "提醒", "body_zh": "请申报", "subject_en": "Reminder", "body_en": "Please file"}
+    return {
+        "matter_code": "FILING_REMINDER",
+        "tin": tin,
+        "notice_key": "2026-03",
+        "channel": "email",
+        "subject_zh": "提醒",
+        "body_zh": "请申报",
+        "subject_en": "Reminder",
+        "body_en": "Please file",
+    }
 
 
 def test_same_notice_cannot_be_added_twice(pg_engine: sa.Engine) -> None:

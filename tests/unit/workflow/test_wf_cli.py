@@ -97,6 +97,30 @@ def test_cli_closed_loop(wh: Path) -> None:
     ]
     assert "finished" in _run(ok)
     assert task_id in _run(["tasks", "list", *w, "--status", "finished"])
+    assert "allocated" not in _run(["tasks", "list", *w, "--overdue"])  # nothing is past its deadline yet
+    assert "review tasks / 复核任务: 1" in _run(["tasks", "review", *w, "--share", "1.0", "--seed", "2"])
+    with eng.connect() as con:
+        review_id, reviewer = con.execute(
+            sa.text("SELECT task_id, assignee_id FROM wf_tasks WHERE kind = 'review'")
+        ).one()
+    out = _run(
+        [
+            "tasks",
+            "review-submit",
+            review_id,
+            "--reviewer",
+            reviewer,
+            "--no-result-fair",
+            "--integrity-doubt",
+            "--note",
+            "too lenient",
+            *w,
+        ]
+    )
+    case_id = out.rsplit("廉政案件", 1)[1].split()[0]
+    assert case_id.startswith("I")
+    assert case_id not in _run(["tasks", "list", *w, "--kind", "integrity"])  # hidden from an inspector
+    assert case_id in _run(["tasks", "list", *w, "--kind", "integrity", "--role", "discipline"])
     assert "VAT_A" in _run(["feedback", *w])
     assert "intact" in _run(["audit", "verify", *w])
     with eng.begin() as con:

@@ -1,0 +1,1 @@
+"""Entity resolution: one taxpayer, one record (一户一档)."""

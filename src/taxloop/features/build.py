@@ -1,0 +1,82 @@
+"""Materialise the feature tables from the warehouse's contract tables.
+
+The SQL lives in ``sql/NN_<table>.sql`` (DuckDB dialect, transpiled for Spark by the backend).
+Source tables appear as ``{name}`` placeholders: a table the warehouse holds is used as is, an
+absent one (every contract table but ``taxpayers`` is optional) becomes an empty relation with
+the contract's columns, so features that depend on it are simply zero or NULL.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from rich.progress import Progress
+
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.contract.schema import load_contract
+
+#: Derived tables written, in build order (each may read the ones before it).
+FEATURE_TABLES = ("features_tin", "features_period", "features_year", "features_entity", "features_pairs")
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_EXTRA_SOURCES: dict[str, dict[str, str]] = {
+    "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
+}
+
+
+class FeatureBuildError(RuntimeError):
+    """A feature table could not be built (message names the table)."""
+
+
+def feature_sql(table: str) -> str:
+    """The SQL template of one feature table (with ``{source}`` placeholders)."""
+    index = FEATURE_TABLES.index(table) + 1
+    name = f"{index:02d}_{table}.sql"
+    return resources.files("taxloop.features").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _columns_of(source: str) -> dict[str, str]:
+    if source in _EXTRA_SOURCES:
+        return _EXTRA_SOURCES[source]
+    spec = load_contract().table(source)
+    return {name: col.duckdb_type for name, col in spec.columns.items()}
+
+
+def empty_relation(source: str) -> str:
+    """A subquery with ``source``'s columns (contract types) and no rows."""
+    cols = ", ".join(f"CAST(NULL AS {typ}) AS {name}" for name, typ in _columns_of(source).items())
+    return f"(SELECT {cols} WHERE 1 = 0)"
+
+
+def render(template: str, present: set[str]) -> str:
+    """Fill ``{source}`` placeholders: the table itself when present, else an empty relation."""
+
+    def _fill(match: re.Match[str]) -> str:
+        source = match.group(1)
+        return source if source in present else empty_relation(source)
+
+    return _PLACEHOLDER.sub(_fill, template)
+
+
+def build_features(backend: AnalyticsBackend, show_progress: bool = False) -> dict[str, int]:
+    """Materialise every feature table; returns the row count of each.
+
+    Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run.
+    """
+    present = set(backend.table_names())
+    if "taxpayers" not in present:
+        raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
+    counts: dict[str, int] = {}
+    with Progress(disable=not show_progress) as progress:
+        task = progress.add_task("features 特征", total=len(FEATURE_TABLES))
+        for table in FEATURE_TABLES:
+            progress.update(task, description=f"features 特征: {table}")
+            sql = render(feature_sql(table), present)
+            try:
+                counts[table] = backend.materialize(table, sql)
+            except Exception as exc:
+                raise FeatureBuildError(f"building {table} failed: {exc}") from exc
+            present.add(table)
+            progress.advance(task)
+    return counts

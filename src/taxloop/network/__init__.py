@@ -1,0 +1,1 @@
+"""Invoice network analysis: features, cycles, roles and gangs."""

@@ -1,0 +1,1 @@
+"""360° taxpayer profile (一户式画像)."""

@@ -1,0 +1,149 @@
+"""Scoring and grading: combine indicator hits per resolved taxpayer into a score and a level.
+
+Per taxpayer and indicator the strength is ``weight x severity factor x (1 + repeat_bonus x ln(hits))``
+(an indicator firing in many periods counts more, with diminishing returns). Indicators of one
+``correlation_group`` measure the same thing: sorted by strength, the i-th of a group is multiplied by
+``decay**i``. The group sums add up to the raw expert score, mapped onto 0..1 by
+``1 - exp(-raw / scale)``. When a model score exists it is blended in with ``model_share``.
+Levels come from two thresholds; selection says why a taxpayer is on the list.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """Tunables of the score (see ``taxloop.config.Settings``)."""
+
+    scale: float = 2.0
+    high: float = 0.6
+    medium: float = 0.3
+    decay: float = 0.5
+    repeat_bonus: float = 0.2
+    model_share: float = 0.3
+    model_select_threshold: float = 0.5
+    rarity_reference: float = 0.01
+    calibration_prior: float = 10.0
+    severity: Mapping[str, float] = field(default_factory=lambda: dict(SEVERITY_FACTOR))
+
+    def __post_init__(self) -> None:
+        if self.medium > self.high:
+            raise ValueError(f"medium threshold {self.medium} above high threshold {self.high}")
+
+
+def join_by_key(keys: list[str], values: list[str], sep: str = ";") -> pd.Series:
+    """``sep``-joined values per key, for rows already sorted by key (fast: no per-group pandas objects)."""
+    out: dict[str, str] = {}
+    for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0]):
+        out[key] = sep.join(v for _, v in group)
+    return pd.Series(out, dtype=object)
+
+
+def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams) -> pd.DataFrame:
+    """Raw expert score and fired codes per subject from hits (``subject_id, code, weight, severity``)."""
+    if hits.empty:
+        return pd.DataFrame({"expert_raw": pd.Series(dtype=float), "indicators": pd.Series(dtype=str)}).rename_axis(
+            "entity_id"
+        )
+    per = (
+        hits.groupby(["subject_id", "code"], sort=False)
+        .agg(n=("code", "size"), weight=("weight", "first"), severity=("severity", "first"))
+        .reset_index()
+    )
+    sev = per["severity"].map(dict(params.severity)).fillna(1.0).astype(float)
+    per["strength"] = per["weight"].astype(float) * sev * (1.0 + params.repeat_bonus * np.log(per["n"]))
+    per["group"] = per["code"].map({c: g or f"_{c}" for c, g in groups.items()}).fillna("_" + per["code"])
+    per = per.sort_values(["subject_id", "group", "strength", "code"], ascending=[True, True, False, True])
+    per["pos"] = per.groupby(["subject_id", "group"], sort=False).cumcount()
+    per["contrib"] = per["strength"] * np.power(params.decay, per["pos"])
+    raw = per.groupby("subject_id")["contrib"].sum()
+    ordered = per.sort_values(["subject_id", "code"])
+    codes = join_by_key(ordered["subject_id"].tolist(), ordered["code"].tolist())
+    out = pd.DataFrame({"expert_raw": raw, "indicators": codes})
+    out.index.name = "entity_id"
+    return out
+
+
+def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict[str, float]:
+    """Per indicator, ``min(1, ln(1/p) / ln(1/reference))`` with p the share of taxpayers it flags.
+
+    An indicator that flags half the city tells little about any one taxpayer (factor ~0.15 with the
+    default reference 1 %); one that flags at most ``reference`` keeps its full weight. 0 disables.
+    """
+    if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
+        return {}
+    share = (hits.groupby("code")["subject_id"].nunique() / taxpayers).clip(upper=1.0)
+    factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
+    return {str(k): float(max(v, 0.05)) for k, v in factor.items()}
+
+
+def audit_factors(report: pd.DataFrame, prior: float) -> dict[str, float]:
+    """Per indicator, its lift over random audits, shrunk towards 1 with ``prior`` pseudo-cases.
+
+    ``report`` is ``taxloop.risk.effectiveness.indicator_report`` output (``code, audited, confirmed,
+    random_rate``). Indicators never audited keep factor 1; ``prior <= 0`` disables.
+    """
+    if report.empty or prior <= 0 or "random_rate" not in report:
+        return {}
+    base = report["random_rate"].dropna()
+    if base.empty or float(base.iloc[0]) <= 0:
+        return {}
+    rate = float(base.iloc[0])
+    shrunk = (report["confirmed"] + prior * rate) / (report["audited"] + prior) / rate
+    return {str(c): float(f) for c, f in zip(report["code"], shrunk, strict=True)}
+
+
+def grade(score: pd.Series, params: ScoringParams) -> pd.Series:
+    """Level of each score: high, medium or low."""
+    return pd.Series(
+        np.where(score >= params.high, "high", np.where(score >= params.medium, "medium", "low")),
+        index=score.index,
+        dtype=object,
+    )
+
+
+def combine(
+    universe: pd.DataFrame,
+    expert: pd.DataFrame,
+    model: pd.DataFrame | None,
+    params: ScoringParams,
+) -> pd.DataFrame:
+    """One row per resolved taxpayer of ``universe`` (indexed by entity_id) with scores, level, selection.
+
+    ``model`` (optional) is indexed by entity_id with ``model_score`` (0..1) and ``model_version``.
+    The result is sorted by rank (1 = riskiest); ``selection`` is ``indicator``, ``model`` or empty
+    (random sampling is applied afterwards to the empty ones).
+    """
+    frame = universe.join(expert, how="left")
+    frame["expert_raw"] = frame["expert_raw"].fillna(0.0)
+    frame["indicators"] = frame["indicators"].fillna("")
+    frame["expert_score"] = 1.0 - np.exp(-frame["expert_raw"] / params.scale)
+    if model is not None and not model.empty:
+        frame = frame.join(model[["model_score", "model_version"]], how="left")
+        blended = (1 - params.model_share) * frame["expert_score"] + params.model_share * frame["model_score"]
+        frame["score"] = blended.where(frame["model_score"].notna(), frame["expert_score"])
+        fired = frame["model_score"].fillna(-1.0) >= params.model_select_threshold
+        tag = "MODEL:" + frame["model_version"].fillna("").astype(str)
+        frame.loc[fired, "indicators"] = np.where(
+            frame.loc[fired, "indicators"] == "", tag[fired], frame.loc[fired, "indicators"] + ";" + tag[fired]
+        )
+    else:
+        frame["model_score"] = np.nan
+        frame["score"] = frame["expert_score"]
+        fired = pd.Series(False, index=frame.index)
+    frame["level"] = grade(frame["score"], params)
+    has_hits = frame["expert_raw"] > 0
+    frame["selection"] = np.where(has_hits, "indicator", np.where(fired, "model", ""))
+    frame = frame.rename_axis("entity_id").reset_index()
+    frame = frame.sort_values(["score", "expert_raw", "entity_id"], ascending=[False, False, True], kind="stable")
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame.drop(columns=[c for c in ("model_version",) if c in frame.columns]).reset_index(drop=True)

@@ -1,0 +1,92 @@
+"""The feature layer on a tiny city: row counts, values, entity mapping, absent tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from indicator_city import MONTHS, City
+from indicator_warehouse import build_warehouse
+
+from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.warehouse import Warehouse
+from taxloop.features import FEATURE_TABLES, build_features
+from taxloop.features.build import FeatureBuildError, empty_relation, render
+
+
+def _one(backend: DuckDBBackend, sql: str) -> dict[str, object]:
+    rows = backend.query(sql).to_pylist()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_features_count_and_values(tmp_path: Path) -> None:
+    city = City(0, n_base=5)
+    city.invoice(city.T, city.B(0), "2024-02-03", 5_000.0, status="void")
+    backend = build_warehouse([city], tmp_path)
+    try:
+        assert set(FEATURE_TABLES) <= set(backend.table_names())
+        n_firms = len(city.firms)
+        assert _one(backend, "SELECT count(*) AS n FROM features_period")["n"] == n_firms * len(MONTHS)
+        assert _one(backend, "SELECT count(*) AS n FROM features_entity")["n"] == n_firms
+        feb = _one(backend, f"SELECT * FROM features_period WHERE tin = '{city.T}' AND period = '2024-02'")
+        invoiced = sum(r["amount"] for r in city.invoices_of(city.T, "2024-02"))
+        assert feb["out_void_n"] == 1 and feb["out_n"] == 4
+        assert feb["out_amount"] == pytest.approx(invoiced)
+        assert feb["vat_filed"] == 1 and feb["entity_id"] == city.T
+        year = _one(backend, f"SELECT * FROM features_year WHERE tin = '{city.T}' AND year = 2024")
+        assert year["cit_filed"] == 1 and year["land_use_returns"] == 1
+        pair = _one(
+            backend, f"SELECT * FROM features_pairs WHERE seller_tin = '{city.T}' AND buyer_tin = '{city.B(0)}'"
+        )
+        assert pair["n"] == len(MONTHS) + 1
+    finally:
+        backend.close()
+
+
+def test_entity_map_merges_registrations(tmp_path: Path) -> None:
+    city = City(0, n_base=5)
+    backend = build_warehouse([city], tmp_path)
+    try:
+        mapping = pa.table(
+            {"registration_id": [f"R{city.T}", f"R{city.B(0)}"], "tin": [city.T, city.B(0)], "entity_id": ["E1", "E1"]}
+        )
+        backend.write_arrow("entity_map", mapping)
+        build_features(backend)
+        merged = _one(backend, "SELECT * FROM features_entity WHERE entity_id = 'E1'")
+        assert merged["n_tins"] == 2
+        assert _one(backend, "SELECT count(*) AS n FROM features_entity")["n"] == len(city.firms) - 1
+        periods = _one(backend, "SELECT count(DISTINCT tin) AS n FROM features_period WHERE entity_id = 'E1'")
+        assert periods["n"] == 2
+    finally:
+        backend.close()
+
+
+def test_absent_optional_tables_give_empty_features(tmp_path: Path) -> None:
+    city = City(0, n_base=5)
+    backend = build_warehouse([city], tmp_path, skip={"invoices", "utilities", "land_parcels", "payments"})
+    try:
+        row = _one(
+            backend,
+            f"SELECT out_amount, kwh, land_area_m2, vat_sales FROM features_entity WHERE entity_id = '{city.T}'",
+        )
+        assert row["out_amount"] == 0 and row["kwh"] == 0 and row["land_area_m2"] == 0
+        assert row["vat_sales"] > 0
+    finally:
+        backend.close()
+
+
+def test_missing_taxpayers_is_a_clear_error(tmp_path: Path) -> None:
+    backend = DuckDBBackend(Warehouse(tmp_path).ensure())
+    try:
+        with pytest.raises(FeatureBuildError, match="taxpayers"):
+            build_features(backend)
+    finally:
+        backend.close()
+
+
+def test_render_fills_absent_sources_with_typed_empty_relations() -> None:
+    sql = render("SELECT * FROM {invoices} JOIN {taxpayers} USING (tin)", present={"taxpayers"})
+    assert "FROM (SELECT CAST(NULL AS VARCHAR) AS invoice_id" in sql and "JOIN taxpayers" in sql
+    assert "CAST(NULL AS DECIMAL(18,2)) AS amount" in empty_relation("invoices")

@@ -25,7 +25,7 @@ from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.features import build_features
 from taxloop.rules.compile import compile_rule
-from taxloop.rules.spec import load_rules
+from taxloop.rules.spec import RuleSpec, load_rules
 
 LIBRARY = Path(__file__).resolve().parents[1] / "src" / "taxloop" / "library" / "indicators"
 
@@ -61,7 +61,8 @@ def main() -> None:
     counts = build_features(backend, show_progress=True)
     t_feat = time.perf_counter() - t0
     print(f"features: {t_feat:.1f}s {counts}")
-    specs = [s for s in load_rules(LIBRARY) if s.status == "active"]
+    present = set(backend.table_names())
+    specs = [s for s in load_rules(LIBRARY) if s.status == "active" and set(s.tables) <= present]
     hits: dict[str, set[str]] = {}
     t1 = time.perf_counter()
     slowest: list[tuple[float, str]] = []
@@ -79,9 +80,10 @@ def main() -> None:
         shutil.rmtree(root)
 
 
-def evaluate(backend: DuckDBBackend, truth: Path, specs: list, hits: dict[str, set[str]]) -> None:  # type: ignore[type-arg]
+def evaluate(backend: DuckDBBackend, truth: Path, specs: list[RuleSpec], hits: dict[str, set[str]]) -> None:
     """Print precision per indicator and recall per scheme against ``truth/taxpayer_schemes.csv``."""
-    tin_entity = {r["tin"]: r["entity_id"] for r in backend.query("SELECT tin, entity_id FROM features_tin").to_pylist()}
+    rows = backend.query("SELECT tin, entity_id FROM features_tin").to_pylist()
+    tin_entity = {r["tin"]: r["entity_id"] for r in rows}
     n_entities = int(backend.query("SELECT count(*) AS n FROM features_entity").to_pylist()[0]["n"])
     planted: dict[str, set[str]] = defaultdict(set)
     with (truth / "taxpayer_schemes.csv").open(encoding="utf-8") as fh:
@@ -101,15 +103,18 @@ def evaluate(backend: DuckDBBackend, truth: Path, specs: list, hits: dict[str, s
         union = set().union(*(hits[c] for c in targeting)) if targeting else set()
         best = max(targeting, key=lambda c: len(hits[c] & planted[scheme]), default="-")
         best_r = len(hits[best] & planted[scheme]) / len(planted[scheme]) if targeting else 0.0
-        print(f"{scheme:28} {len(planted[scheme]):7d} {len(union & planted[scheme]) / len(planted[scheme]):6.2f} "
-              f"{best_r:6.2f} {best}")
+        print(
+            f"{scheme:28} {len(planted[scheme]):7d} {len(union & planted[scheme]) / len(planted[scheme]):6.2f} "
+            f"{best_r:6.2f} {best}"
+        )
     score: dict[str, float] = defaultdict(float)
     for spec in specs:
         for e in hits[spec.code]:
             score[e] += spec.weight
     ranked = sorted(score, key=lambda e: -score[e])[: len(bad)]
     p_at_k = len(set(ranked) & bad) / len(bad)
-    print(f"\nweighted-sum ranking: precision@k(k={len(bad)})={p_at_k:.3f} lift={p_at_k / (len(bad) / n_entities):.1f}x")
+    lift = p_at_k / (len(bad) / n_entities)
+    print(f"\nweighted-sum ranking: precision@k(k={len(bad)})={p_at_k:.3f} lift={lift:.1f}x")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ class Outbox:
             return {(r[0], r[1]) for r in con.execute(q)}
 
     def add(self, run_id: str, rows: list[dict[str, str]]) -> int:
-        """Insert new notices (pending) and a 'created' event each; returns how many were added."""
+        """Insert new notices (pending) and a 'created' event each, in one transaction; returns how many."""
         if not rows:
             return 0
         now = datetime.now()
@@ -93,15 +93,32 @@ class Outbox:
             return [Notice(**{k: r._mapping[k] for k in Notice.__dataclass_fields__}) for r in con.execute(q)]
 
     def mark(self, run_id: str, notice_id: int, ok: bool, detail: str = "") -> None:
-        """Record a delivery attempt."""
+        """Record one delivery attempt."""
+        self.mark_many(run_id, [(notice_id, ok, detail)])
+
+    def mark_many(self, run_id: str, results: list[tuple[int, bool, str]]) -> None:
+        """Record delivery attempts (notice id, ok, receipt or error) in one transaction."""
+        if not results:
+            return
         now = datetime.now()
-        values = {"status": "sent", "sent_at": now, "error": None} if ok else {"status": "failed", "error": detail}
         with self.engine.begin() as con:
-            con.execute(notices.update().where(notices.c.id == notice_id).values(**values))
-            con.execute(
-                events.insert().values(
-                    notice_id=notice_id, run_id=run_id, ts=now, event="sent" if ok else "failed", detail=detail
+            for notice_id, ok, detail in results:
+                values = (
+                    {"status": "sent", "sent_at": now, "error": None} if ok else {"status": "failed", "error": detail}
                 )
+                con.execute(notices.update().where(notices.c.id == notice_id).values(**values))
+            con.execute(
+                events.insert(),
+                [
+                    {
+                        "notice_id": nid,
+                        "run_id": run_id,
+                        "ts": now,
+                        "event": "sent" if ok else "failed",
+                        "detail": detail,
+                    }
+                    for nid, ok, detail in results
+                ],
             )
 
     def log(self, run_id: str, event: str, detail: str) -> None:

@@ -64,6 +64,16 @@ def render(matter: BatchMatter, row: dict[str, object]) -> dict[str, str]:
     }
 
 
+def _deliver(sender: Sender | None, notice: Notice) -> tuple[bool, str]:
+    """Send one notice; (ok, receipt or error text)."""
+    if sender is None:
+        return False, f"no sender for channel {notice.channel}"
+    try:
+        return True, sender.send(notice)
+    except OSError as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+
+
 def run_batch(
     backend: AnalyticsBackend,
     outbox: Outbox,
@@ -107,23 +117,18 @@ def run_batch(
             )
         result.new = outbox.add(report.run_id, fresh)
     by_code = {m.code: m for m in matters}
+    results: list[tuple[int, bool, str]] = []
     for notice in outbox.pending():
-        sender = senders.get(notice.channel)
-        if sender is None:
-            outbox.mark(report.run_id, notice.id, False, f"no sender for channel {notice.channel}")
+        ok, detail = _deliver(senders.get(notice.channel), notice)
+        results.append((notice.id, ok, detail))
+        if not ok:
             report.failed += 1
             continue
-        try:
-            receipt = sender.send(notice)
-        except OSError as exc:
-            outbox.mark(report.run_id, notice.id, False, f"{type(exc).__name__}: {exc}")
-            report.failed += 1
-            continue
-        outbox.mark(report.run_id, notice.id, True, receipt)
         report.sent += 1
         origin = by_code.get(notice.matter_code)
         if open_task is not None and origin is not None and origin.creates_task:
             open_task(origin, notice)
             report.tasks_opened += 1
+    outbox.mark_many(report.run_id, results)
     outbox.log(report.run_id, "finished", f"sent={report.sent} failed={report.failed}")
     return report

@@ -18,6 +18,7 @@ AREA_MODULES = (
     "models_cmd",
     "hub_cmd",
     "api_cmd",
+    "demo_cmd",
 )
 
 

@@ -98,6 +98,7 @@ def expand(rng: np.random.Generator, b: CaseBatch, case_base: int) -> dict[str, 
     t_app = np.maximum(work_ts(rng, b.day0 + rng.integers(1, 6, k) + 2), t_acc + 600)
     t_app = np.where(b.offhours_approve, np.maximum(off_hours_ts(rng, t_acc // 86400), t_acc + 600), t_app)
     close_day = np.where(risk, t_acc // 86400 + rng.integers(5, 31, k), t_app // 86400 + rng.integers(0, 2, k))
+    close_day = np.where(b.offhours_approve, t_app // 86400 + 1, close_day)  # the submitter closes next workday
     t_close = np.maximum(work_ts(rng, close_day), np.where(risk, t_acc, t_app) + 900)
     t_close = np.where(b.fast_close, t_acc + rng.integers(3600, 20 * 3600, k), t_close)
     closer = np.where(risk | b.fast_close, b.acceptor, b.submitter)

@@ -12,7 +12,6 @@ from taxloop.synth.cases import (
     ACTIONS,
     CLOSE,
     EXPORT,
-    LIFT,
     MATTER_SHARE,
     MATTER_SYSTEM,
     MATTERS,
@@ -108,7 +107,7 @@ def planted_cases(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
             amount = np.round(rng.uniform(150_000, 480_000, c), 2) if lvl == 2 else np.round(
                 rng.uniform(600_000, 2_000_000, c), 2)
         elif v == 2:
-            matter = rng.choice([QUOTA, REDUCTION, LIFT], c)
+            matter = rng.choice([QUOTA, REDUCTION], c)
             amount = np.where(matter == REDUCTION, np.round(rng.uniform(2_000, 100_000, c), 2), np.nan)
         elif v == 3:
             ent = one_tin
@@ -159,7 +158,7 @@ def operation_log(params: SynthParams, cal: Calendar, pop: Population, plan: Sch
     ops_n = expand(rng, normal, 0)
     ops_p = expand(rng, planted, len(normal.matter))
     ops = {c: np.concatenate([ops_n[c], ops_p[c]]) for c in ops_n}
-    noise = (rng.random(len(ops["ts"])) < 0.01) & (ops["viol"] < 0) & (ops["action"] == CLOSE)
+    noise = (rng.random(len(ops["ts"])) < 0.005) & (ops["viol"] < 0) & (ops["action"] == CLOSE)
     ops["ts"] = np.where(noise, ops["ts"] // 86400 * 86400 + rng.integers(22 * 3600, 23 * 3600 + 1800,
                                                                          len(ops["ts"])), ops["ts"])
     q = len(normal.matter) * 3 // 2

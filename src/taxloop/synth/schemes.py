@@ -138,8 +138,12 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         cond = None
         if code == "payroll_under_withholding":
             cond = pop.employees >= 3
-        elif code in ("inflated_costs", "rnd_abuse", "property_under_declared", "land_use_evasion"):
+        elif code == "inflated_costs":
+            cond = enterprise & (pop.revenue > 2e6)  # material inflation
+        elif code in ("rnd_abuse", "property_under_declared", "land_use_evasion"):
             cond = enterprise
+        elif code in ("under_reported_sales", "zero_declaration_trading", "non_filer"):
+            cond = pop.revenue > 1e6  # enough invoices every month for the gap to show
         members = take(k, cond)
         scheme[members] = code
         length = rng.integers(6, 13, len(members))
@@ -150,7 +154,7 @@ def plan_schemes(params: SynthParams, cal: Calendar, pop: Population) -> SchemeP
         start[members] = s
         end[members] = np.minimum(months, s + length)
         lo, hi = {"under_reported_sales": (0.4, 0.7), "arrears": (0.0, 0.5),
-                  "payroll_under_withholding": (0.35, 0.65), "inflated_costs": (1.4, 2.0),
+                  "payroll_under_withholding": (0.35, 0.65), "inflated_costs": (1.5, 2.2),
                   "rnd_abuse": (0.12, 0.35), "land_use_evasion": (0.3, 0.6),
                   "property_under_declared": (0.4, 0.65)}.get(code, (0.0, 0.0))
         ratio[members] = rng.uniform(lo, hi, len(members))

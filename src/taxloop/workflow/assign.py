@@ -13,7 +13,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,7 +32,7 @@ from taxloop.workflow.bulk import bulk_insert
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Catalogue, Matter, default_catalogue
 from taxloop.workflow.models import Officer
-from taxloop.workflow.tables import allocation_runs, allocations, tasks
+from taxloop.workflow.tables import allocation_runs, allocations, audit_events, tasks
 from taxloop.workflow.textnorm import norm_phone, norm_text
 from taxloop.workflow.uow import UnitOfWork
 
@@ -191,7 +191,7 @@ def _store_run(
     dues: dict[int, datetime] = {}
     assigned = result.assigned()
     u = result.u.tolist()
-    for task_id, officer_id, draw in zip(result.task_ids, assigned, u, strict=True):
+    for task_id, officer_id in zip(result.task_ids, assigned, strict=True):
         if officer_id is None:
             run.unallocated.append(task_id)
             continue
@@ -208,7 +208,6 @@ def _store_run(
             }
         )
         counts[officer_id] += 1
-        uow.record("task.allocate", task_id, {"officer_id": officer_id, "run_id": run.run_id, "u": draw}, at=now)
     run.allocated = len(updates)
     run.per_officer = dict(counts)
     uow.tasks.update_many(updates)
@@ -254,8 +253,15 @@ def _store_run(
             "allocated": run.allocated,
             "unallocated": len(run.unallocated),
             "inputs_sha256": hashlib.sha256(blob).hexdigest(),
+            "assignments_sha256": assignments_digest(zip(result.task_ids, assigned, strict=True)),
         },
     )
+
+
+def assignments_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
+    """SHA-256 over the sorted ``task_id=officer_id`` lines of a run (recorded in its audit event)."""
+    lines = sorted(f"{t}={o or ''}" for t, o in pairs)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def recheck_run(uow: UnitOfWork, run_id: str) -> list[str]:
@@ -270,4 +276,11 @@ def recheck_run(uow: UnitOfWork, run_id: str) -> list[str]:
         (r.task_id, r.officer_id)
         for r in uow.conn.execute(sa.select(allocations).where(allocations.c.run_id == run_id))
     ]
+    event = uow.conn.execute(
+        sa.select(audit_events.c.payload).where(
+            audit_events.c.action == "allocation.run", audit_events.c.entity == run_id
+        )
+    ).first()
+    if event is not None and json.loads(event.payload).get("assignments_sha256") != assignments_digest(recorded):
+        return ["<allocation records differ from the audit trail>"]
     return recheck(inputs, recorded)

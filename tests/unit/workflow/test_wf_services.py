@@ -19,7 +19,7 @@ from taxloop.workflow.responses import overdue_open, respond
 from taxloop.workflow.review import allocate_reviews, officer_performance, select_for_review, submit_review
 from taxloop.workflow.simulate import simulate_responses
 from taxloop.workflow.store import WorkflowStore
-from taxloop.workflow.tables import tasks
+from taxloop.workflow.tables import allocations, tasks
 
 
 def _task(tid: str, entity: str = "E1", **kw: object) -> Task:
@@ -79,8 +79,12 @@ def test_allocation_is_reproducible(store: WorkflowStore) -> None:
         allocate_tasks(uow, seed=11)
         first = {t.task_id: t.assignee_id for t in uow.tasks.find()}
         uow.rollback()
-        allocate_tasks(uow, seed=11)
+        run = allocate_tasks(uow, seed=11)
         assert first == {t.task_id: t.assignee_id for t in uow.tasks.find()}
+        uow.commit()
+        assert recheck_run(uow, run.run_id) == []
+        uow.conn.execute(allocations.update().where(allocations.c.task_id == "T3").values(officer_id="O-x"))
+        assert recheck_run(uow, run.run_id) == ["<allocation records differ from the audit trail>"]
 
 
 def test_response_refused_then_accepted_and_stale(store: WorkflowStore, clock: FakeClock) -> None:

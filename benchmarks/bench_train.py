@@ -72,7 +72,7 @@ def main() -> None:
     """Run the benchmark and print the measured figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entities", type=int, default=1_000_000)
-    parser.add_argument("--trees", type=int, default=250)
+    parser.add_argument("--trees", type=int, default=300)
     parser.add_argument("--explain-top", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()

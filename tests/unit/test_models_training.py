@@ -133,7 +133,14 @@ def test_negative_sampling_keeps_probabilities_calibrated() -> None:
             "closed_on": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
         }
     )
-    cfg = TrainConfig(n_estimators=40, num_leaves=4, min_child_samples=50, negatives_per_positive=2.0)
+    cfg = TrainConfig(
+        n_estimators=40,
+        learning_rate=0.1,
+        num_leaves=4,
+        min_child_samples=50,
+        colsample_bytree=1.0,
+        negatives_per_positive=2.0,
+    )
     model = train(data, ["x"], [], cfg)
     p = model.predict(data)
     # mean predicted probability per half matches the true rates despite 1:2 sampling and weighting

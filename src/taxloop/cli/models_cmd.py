@@ -76,7 +76,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         warehouse: WarehouseOpt = None,
         backend: BackendOpt = None,
         seed: SeedOpt = None,
-        trees: TreesOpt = 250,
+        trees: TreesOpt = 300,
         promote: Annotated[bool, typer.Option("--promote", help="Promote the new version / 立即发布")] = False,
     ) -> None:
         """Train a model on audit and task outcomes; save it in the registry / 训练模型并登记."""
@@ -173,7 +173,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         warehouse: WarehouseOpt = None,
         backend: BackendOpt = None,
         seed: SeedOpt = None,
-        trees: TreesOpt = 250,
+        trees: TreesOpt = 300,
         promote_if_better: Annotated[
             bool, typer.Option("--promote-if-better/--no-promote", help="Promote when AUC-PR improves / 更优则发布")
         ] = True,
@@ -187,7 +187,10 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         version = _train(warehouse, backend, seed, trees, False, f"retrain (promoted before: {before})")
         new = registry.card(version)["metrics"].get("model", {}).get("auc_pr", 0.0)
         old = registry.card(before)["metrics"].get("model", {}).get("auc_pr", 0.0) if before else -1.0
-        console.print(f"AUC-PR (time-split) new {new:.3f} vs promoted {before}: {old:.3f}")
+        console.print(
+            f"AUC-PR (time-split) new {new:.3f} vs promoted {before}: {old:.3f}"
+            " (each on its own later-outcome test window: a guide, not a paired test / 各自测试窗口，仅供参考)"
+        )
         if promote_if_better and new >= old:
             registry.promote(version)
             console.print(f"promoted / 已发布 {version}")
@@ -199,7 +202,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         backend: BackendOpt = None,
         cycles: Annotated[int, typer.Option("--cycles", help="Push cycles / 推送轮次")] = 4,
         threshold: Annotated[float, typer.Option("--threshold", help="Push when P(finding) >= / 推送阈值")] = 0.5,
-        trees: TreesOpt = 250,
+        trees: TreesOpt = 300,
     ) -> None:
         """Simulate push cycles with retraining; hit rate and tax per task per cycle / 闭环模拟."""
         from taxloop.models.runs import run_loop

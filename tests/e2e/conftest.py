@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from e2e_world import build_world
+from e2e_world import SHOTS, build_world
 
 from taxloop.api.app import create_app
 from taxloop.config import Settings
 
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM = os.environ.get("TAXLOOP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
 

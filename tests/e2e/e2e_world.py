@@ -16,6 +16,7 @@ from taxloop.workflow.store import WorkflowStore
 from taxloop.workflow.tables import reviews
 
 PASSWORD = "secret-123"
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 NOW = datetime(2026, 11, 23, 9, 0, 0)
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_world import PASSWORD
-
-from conftest import SHOTS
+from e2e_world import PASSWORD, SHOTS
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.cli.common import SeedOpt, WarehouseOpt, console, fail
@@ -73,7 +73,7 @@ def session(warehouse: Path | None, actor: str, command: str, args: dict[str, An
 
 def _tasks_table(items: list[Any]) -> Table:
     table = Table(
-        "task / 任务",
+        Column("task / 任务", no_wrap=True, min_width=max((len(t.task_id) for t in items), default=4)),
         "kind / 类型",
         "entity / 纳税人",
         "region / 区域",

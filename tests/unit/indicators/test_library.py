@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from ind_library import LIBRARY, LibraryRun, all_cases
 
-from conftest import LIBRARY, LibraryRun, all_cases
 from taxloop.rules.compile import compile_rule
 from taxloop.rules.spec import OUTPUT_COLUMNS, TAXPAYER_CATEGORIES, RuleSpec, load_rules
 

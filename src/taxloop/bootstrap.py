@@ -13,6 +13,9 @@ from taxloop.analytics.warehouse import Warehouse
 from taxloop.config import Settings
 
 if TYPE_CHECKING:
+    from taxloop.workflow.guard import StepGuard
+
+if TYPE_CHECKING:
     from taxloop.workflow.store import WorkflowStore
 
 
@@ -50,3 +53,15 @@ def workflow_store(settings: Settings, root: Path | None = None) -> WorkflowStor
     if not url:
         url = f"sqlite:///{(warehouse(settings, root).root / 'workflow.sqlite').resolve()}"
     return WorkflowStore.open(url, anchor_every=settings.audit_anchor_every)
+
+
+def step_guard(settings: Settings, backend: AnalyticsBackend) -> StepGuard:
+    """Real-time internal control for power-matter steps: the integrity rules over the warehouse's recent
+    operations (``internal_control``), or a guard that allows everything when switched off."""
+    from taxloop.workflow.guard import AllowAllGuard
+
+    if not settings.internal_control:
+        return AllowAllGuard()
+    from taxloop.integrity.guard import IntegrityGuard, WarehouseSource
+
+    return IntegrityGuard(WarehouseSource(backend))

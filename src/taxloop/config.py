@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     model_select_threshold: float = Field(
         0.5, ge=0, le=1, description="Scoring: model score from which an unflagged taxpayer counts as model-selected"
     )
+    internal_control: bool = Field(
+        True, description="Run the integrity rules on power-matter steps before they commit (block / remind)"
+    )
     secret_key: str = "change-me-in-production-this-is-not-a-secret"
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")

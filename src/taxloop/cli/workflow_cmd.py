@@ -256,7 +256,10 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             }
         )
         with session(warehouse, officer, "tasks.respond", {"task_id": task_id}) as ctx:
-            t = respond(ctx.uow, task_id, officer, answer, override_by=override_by)
+            from taxloop import bootstrap
+
+            guard = bootstrap.step_guard(ctx.settings, ctx.backend())
+            t = respond(ctx.uow, task_id, officer, answer, override_by=override_by, guard=guard)
         console.print(f"{t.task_id}: {t.status} / 已完成, finding {t.finding}, overdue / 超期 {t.overdue}")
 
     @tasks_app.command("review")

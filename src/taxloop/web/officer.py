@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from taxloop.api.accounts import Principal
 from taxloop.api.tasks_view import TaskDetail, inbox, task_detail
+from taxloop.bootstrap import step_guard
 from taxloop.profile.service import TaxpayerProfile, build_profile
 from taxloop.web.common import PageUser, render
 from taxloop.web.inspector import case_operations, timeline_chart
@@ -94,7 +95,8 @@ async def respond_page(request: Request, task_id: str, user: PageUser) -> Respon
     version = int(str(form.get("version", "0")) or 0) or None
     with request.app.state.store.uow(user.username) as uow:
         try:
-            respond(uow, task_id, user.officer_id or "", answer, version=version)
+            guard = step_guard(request.app.state.settings, request.app.state.backend_factory())
+            respond(uow, task_id, user.officer_id or "", answer, version=version, guard=guard)
             uow.commit()
         except (ResponseRefused, StepBlocked) as exc:
             uow.commit()

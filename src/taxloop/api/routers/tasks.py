@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
-from taxloop.api.deps import Backend, CurrentUser, Uow
+from taxloop.api.deps import AppSettings, Backend, CurrentUser, Uow
 from taxloop.api.tasks_view import TaskDetail, inbox, task_detail
+from taxloop.bootstrap import step_guard
 from taxloop.workflow.errors import ResponseRefused, StepBlocked
 from taxloop.workflow.models import ResponseInput, Task
 from taxloop.workflow.responses import respond
@@ -49,13 +50,18 @@ class Responded(BaseModel):
 
 
 @router.post("/{task_id}/respond", response_model=Responded)
-def respond_task(task_id: str, body: RespondBody, uow: Uow, principal: CurrentUser) -> Responded:
+def respond_task(
+    task_id: str, body: RespondBody, uow: Uow, principal: CurrentUser, backend: Backend, settings: AppSettings
+) -> Responded:
     """Submit a response against the matter's standard; refused (422) with what is missing / 提交应对结果."""
     if principal.officer_id is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only officers respond to tasks / 仅税务人员可应对")
     answer = ResponseInput(**body.model_dump(exclude={"version", "override_by"}))
     try:
-        task = respond(uow, task_id, principal.officer_id, answer, version=body.version, override_by=body.override_by)
+        guard = step_guard(settings, backend)
+        task = respond(
+            uow, task_id, principal.officer_id, answer, version=body.version, override_by=body.override_by, guard=guard
+        )
     except (ResponseRefused, StepBlocked):
         uow.commit()  # nothing changed but the trail of the refusal or block, which must be kept
         raise

@@ -138,6 +138,32 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             raise fail(f"{results}: {exc}") from exc
         console.print(f"verifications stored / 核实结果: {n}")
 
+    @hub.command("push-doubts")
+    def push_doubts_cmd(warehouse: WarehouseOpt = None) -> None:
+        """Push doubts to the bureau as verification tasks / 疑点推送为核实任务."""
+        from taxloop import bootstrap
+        from taxloop.hub.doubt_tasks import push_doubts
+
+        settings = bootstrap.load_settings(warehouse=warehouse)
+        store = bootstrap.workflow_store(settings)
+        with store.uow("hub") as uow:
+            created = push_doubts(uow, bootstrap.analytics(settings))
+            uow.commit()
+        console.print(f"verification tasks pushed / 已推送核实任务: {len(created)}")
+
+    @hub.command("doubts-back")
+    def doubts_back_cmd(warehouse: WarehouseOpt = None) -> None:
+        """Feed finished verification tasks back to the hub / 核实结果回传."""
+        from taxloop import bootstrap
+        from taxloop.hub.doubt_tasks import doubts_back
+
+        settings = bootstrap.load_settings(warehouse=warehouse)
+        store = bootstrap.workflow_store(settings)
+        with store.uow("hub") as uow:
+            n = doubts_back(uow, bootstrap.analytics(settings))
+            uow.commit()
+        console.print(f"doubts verified / 已回传疑点: {n}")
+
     @batch.command("list")
     def batch_list() -> None:
         """List batch matters / 批量事项清单."""

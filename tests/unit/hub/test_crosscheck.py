@@ -3,7 +3,6 @@
 import datetime as dt
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
@@ -12,121 +11,6 @@ from taxloop.hub.crosscheck import doubt_summary, packaged_crosschecks, record_v
 from taxloop.hub.registry import load_registry
 
 d = dt.date
-
-
-@pytest.fixture()
-def xc(tmp_path: Path) -> DuckDBBackend:
-    be = DuckDBBackend(Warehouse(tmp_path / "wh").ensure())
-    be.write_arrow("taxpayers", pa.table({"tin": ["BAD", "GOOD"], "kind": ["enterprise", "enterprise"]}))
-    be.write_arrow(
-        "other_returns",
-        pa.table(
-            {
-                "tin": ["GOOD", "GOOD", "BAD"],
-                "tax_type": ["deed", "land_use", "stamp"],
-                "period_start": [d(2025, 3, 1), d(2025, 1, 1), d(2025, 1, 1)],
-                "period_end": [d(2025, 3, 31), d(2025, 12, 31), d(2025, 12, 31)],
-                "filed_on": [d(2025, 3, 20), d(2025, 12, 20), d(2025, 12, 31)],
-                "base": [1e6, 500.0, 1.0],
-                "tax_payable": [3e4, 3000.0, 1.0],
-            }
-        ),
-    )
-    be.write_arrow(
-        "property_transfers",
-        pa.table(
-            {
-                "property_id": ["P1", "P2"],
-                "seller_id": ["S", "S"],
-                "buyer_id": ["BAD", "GOOD"],
-                "contract_on": [d(2025, 3, 1), d(2025, 3, 1)],
-                "price": [2e6, 1e6],
-                "area_m2": [100.0, 80.0],
-                "region_code": ["R", "R"],
-                "provider": ["REG", "REG"],
-                "delivered_on": [d(2025, 4, 1)] * 2,
-            }
-        ),
-    )
-    be.write_arrow(
-        "land_parcels",
-        pa.table(
-            {
-                "parcel_id": ["L1", "L2"],
-                "holder_id": ["BAD", "GOOD"],
-                "area_m2": [800.0, 500.0],
-                "grade": [2, 2],
-                "held_from": [d(2020, 1, 1)] * 2,
-                "held_to": pa.array([None, None], pa.date32()),
-                "provider": ["NRD"] * 2,
-                "delivered_on": [d(2025, 1, 5)] * 2,
-            }
-        ),
-    )
-    be.write_arrow(
-        "social_insurance",
-        pa.table(
-            {
-                "tin": ["BAD", "GOOD"],
-                "period": ["2025-05", "2025-05"],
-                "insured_employees": [20, 10],
-                "contribution_base": [2e5, 1e5],
-                "provider": ["HRSS"] * 2,
-                "delivered_on": [d(2025, 6, 10)] * 2,
-            }
-        ),
-    )
-    be.write_arrow(
-        "iit_withholding",
-        pa.table(
-            {
-                "tin": ["BAD", "GOOD"],
-                "period": ["2025-05", "2025-05"],
-                "employees": [5, 10],
-                "payroll": [5e4, 1e5],
-                "tax_withheld": [100.0, 900.0],
-            }
-        ),
-    )
-    be.write_arrow(
-        "customs_declarations",
-        pa.table(
-            {
-                "declaration_id": ["C1", "C2"],
-                "tin": ["BAD", "GOOD"],
-                "declared_on": [d(2025, 7, 1)] * 2,
-                "direction": ["export", "export"],
-                "value": [9e5, 5e5],
-                "hs_code": ["8471", "8471"],
-                "provider": ["CUSTOMS"] * 2,
-                "delivered_on": [d(2025, 8, 1)] * 2,
-            }
-        ),
-    )
-    be.write_arrow(
-        "vat_returns",
-        pa.table(
-            {
-                "tin": ["BAD", "GOOD"],
-                "period": ["2025-07", "2025-07"],
-                "exempt_sales": [1e5, 5e5],
-            }
-        ),
-    )
-    be.write_arrow(
-        "market_registrations",
-        pa.table(
-            {
-                "credit_code": ["BAD", "NEWCO", "YOUNG"],
-                "name": ["坏公司", "新公司", "刚成立"],
-                "established_on": [d(2020, 1, 1), d(2025, 1, 1), d(2025, 6, 20)],
-                "status": ["active", "active", "active"],
-                "provider": ["SAMR"] * 3,
-                "delivered_on": [d(2025, 7, 1)] * 3,
-            }
-        ),
-    )
-    return be
 
 
 def test_each_check_fires_on_the_bad_firm_only(xc: DuckDBBackend) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -16,17 +15,12 @@ from taxloop.workflow.store import WorkflowStore
 
 
 def _lazy_backend(settings: Settings) -> Callable[[], AnalyticsBackend]:
-    """A fresh analytics backend per request over the same warehouse files (DuckDB connections are not shared
-    between request threads)."""
-    lock = threading.Lock()
+    """Per-request analytics backends: cursors over one backend built lazily per process (see ``backend_cache``)."""
+    from taxloop import bootstrap
+    from taxloop.api.backend_cache import BackendCache
 
-    def factory() -> AnalyticsBackend:
-        from taxloop import bootstrap
-
-        with lock:
-            return bootstrap.analytics(settings)
-
-    return factory
+    cache = BackendCache(lambda: bootstrap.analytics(settings), lambda: bootstrap.warehouse(settings))
+    return cache.get
 
 
 def create_app(settings: Settings, store: WorkflowStore | None = None) -> FastAPI:

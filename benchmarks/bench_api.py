@@ -5,8 +5,8 @@ Steps: a fresh schema in database ``test`` on 127.0.0.1:5432 (user postgres, tru
 ``INSERT ... SELECT generate_series`` (fast, nothing on disk here); ``uvicorn taxloop.api.asgi:app`` with 2 workers
 on a free loopback port; then ``bench_api_load.py`` (its own process) sends GET /api/tasks (a random officer's
 inbox, with that officer's token) and GET /api/tasks/{id} (one of that officer's own tasks), half each, at a fixed
-rate. Prints and writes p50/p95/p99 and errors (any non-200 or transport error). The schema is dropped at the end
-unless ``--keep``.
+rate, after a warm-up of 300 requests at 50/s that is not counted. Prints and writes p50/p95/p99 and errors
+(any non-200 or transport error; a request has 10 s). The schema is dropped at the end unless ``--keep``.
 
     PYTHONPATH=src /work/venv/bin/python benchmarks/bench_api.py --tasks 1000000 --rate 200 --seconds 60
 """
@@ -14,9 +14,11 @@ unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 BASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "bench-api-secret-not-for-production-0123456789"
 REGIONS = 10
+WARMUP_REQUESTS, WARMUP_RATE = 300, 50.0
 
 
 def setup(url: str, schema: str, n_tasks: int, n_officers: int) -> dict[str, float]:
@@ -135,7 +138,7 @@ def start_server(url: str, schema: str, port: int, workers: int, warehouse: Path
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)  # its own group: workers stop with it
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -146,8 +149,21 @@ def start_server(url: str, schema: str, port: int, workers: int, warehouse: Path
         if proc.poll() is not None:
             raise SystemExit(f"uvicorn exited with {proc.returncode}")
         time.sleep(0.5)
-    proc.terminate()
+    stop_server(proc)
     raise SystemExit("uvicorn did not answer /api/health within 120 s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop uvicorn and its workers (the whole process group it leads); kill after 30 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    time.sleep(1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # workers still finishing abandoned requests
 
 
 def smoke(base: str, n_officers: int) -> None:
@@ -241,19 +257,23 @@ def main() -> None:
             smoke(base, args.officers)
             total = int(args.rate * args.seconds)
             plan_file, result_file = Path(tmp) / "plan.json", Path(tmp) / "result.json"
+            load_cmd = [sys.executable, str(HERE / "bench_api_load.py"), str(plan_file), str(result_file)]
+            # warm-up, not counted: both workers import lazily, fill their pools and build their DuckDB backend
+            warm = plan(args.tasks, args.officers, WARMUP_REQUESTS, seed=4)
+            plan_file.write_text(json.dumps({"base": base, "rate": WARMUP_RATE, "requests": warm}))
+            subprocess.run(load_cmd, check=True, timeout=120)
             reqs = plan(args.tasks, args.officers, total, seed=5)
             plan_file.write_text(json.dumps({"base": base, "rate": args.rate, "requests": reqs}))
             load_before = os.getloadavg()
             subprocess.run(
-                [sys.executable, str(HERE / "bench_api_load.py"), str(plan_file), str(result_file)],
+                load_cmd,
                 check=True,
                 timeout=args.seconds * 3 + 60,
             )
             load_after = os.getloadavg()
             raw = json.loads(result_file.read_text())
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
     summary = summarise(raw["records"], raw["wall_s"])
     summary.update(
         tasks=args.tasks,

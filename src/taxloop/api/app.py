@@ -36,6 +36,10 @@ def create_app(settings: Settings, store: WorkflowStore | None = None) -> FastAP
     app.state.settings = settings
     app.state.store = store or bootstrap.workflow_store(settings)
     app.state.backend_factory = _lazy_backend(settings)
+    from taxloop.api.admission import AdmissionLimit
+    from taxloop.workflow.store import MAX_OVERFLOW, POOL_SIZE
+
+    app.add_middleware(AdmissionLimit, limit=POOL_SIZE + MAX_OVERFLOW)
 
     @app.exception_handler(WorkflowError)
     def _domain_error(_: Request, exc: WorkflowError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -98,3 +99,32 @@ def test_cursors_are_usable_from_many_threads(cache: tuple[BackendCache, Warehou
         t.join()
     assert results == [4950] * 20
     assert c.builds == 2
+
+
+def test_admission_limit_caps_requests_in_flight() -> None:
+    from starlette.types import Receive, Scope, Send
+
+    from taxloop.api.admission import AdmissionLimit
+
+    state = {"now": 0, "peak": 0}
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        await asyncio.sleep(0.01)
+        state["now"] -= 1
+
+    async def noop() -> dict[str, object]:
+        return {}
+
+    async def sink(message: object) -> None:
+        return None
+
+    async def run() -> None:
+        app = AdmissionLimit(inner, limit=3)
+        await asyncio.gather(*(app({"type": "http"}, noop, sink) for _ in range(20)))
+
+    asyncio.run(run())
+    assert state["peak"] == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        AdmissionLimit(inner, limit=0)

@@ -24,6 +24,7 @@ class DuckDBBackend:
     def __init__(self, warehouse: Warehouse, memory_limit: str = "", threads: int = 0) -> None:
         self.warehouse = warehouse
         self.con = duckdb.connect(":memory:")
+        self._names: frozenset[str] | None = None  # a snapshot only on cursors (see ``cursor``)
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
         if threads:
@@ -43,6 +44,8 @@ class DuckDBBackend:
             self._register(f"quarantine_{name}", self.warehouse.table_dir(name, "quarantine"))
 
     def _register(self, name: str, folder: Path) -> None:
+        if self._names is not None:
+            self._names = self._names | {name}
         self.con.execute(
             f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{_glob(folder)}', union_by_name=true)"
         )
@@ -53,6 +56,8 @@ class DuckDBBackend:
 
     def table_names(self) -> list[str]:
         """Every view and table in the connection."""
+        if self._names is not None:
+            return sorted(self._names)
         rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         return sorted(r[0] for r in rows)
 
@@ -85,6 +90,18 @@ class DuckDBBackend:
             return self.materialize(name, f'SELECT * FROM "{view}"')
         finally:
             self.con.unregister(view)
+
+    def cursor(self, names: frozenset[str] | None = None) -> DuckDBBackend:
+        """A backend on a new cursor of the same database: shares the views, safe to use from another thread.
+
+        ``names``, when given, is a snapshot of the table names answered by ``has_table`` / ``table_names``
+        without a catalog query (a few ms each in DuckDB); tables this cursor registers are added to it.
+        """
+        clone = object.__new__(DuckDBBackend)
+        clone.warehouse = self.warehouse
+        clone.con = self.con.cursor()
+        clone._names = names
+        return clone
 
     def close(self) -> None:
         """Close the connection."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -16,17 +15,12 @@ from taxloop.workflow.store import WorkflowStore
 
 
 def _lazy_backend(settings: Settings) -> Callable[[], AnalyticsBackend]:
-    """A fresh analytics backend per request over the same warehouse files (DuckDB connections are not shared
-    between request threads)."""
-    lock = threading.Lock()
+    """Per-request analytics backends: cursors over one backend built lazily per process (see ``backend_cache``)."""
+    from taxloop import bootstrap
+    from taxloop.api.backend_cache import BackendCache
 
-    def factory() -> AnalyticsBackend:
-        from taxloop import bootstrap
-
-        with lock:
-            return bootstrap.analytics(settings)
-
-    return factory
+    cache = BackendCache(lambda: bootstrap.analytics(settings), lambda: bootstrap.warehouse(settings))
+    return cache.get
 
 
 def create_app(settings: Settings, store: WorkflowStore | None = None) -> FastAPI:
@@ -42,6 +36,10 @@ def create_app(settings: Settings, store: WorkflowStore | None = None) -> FastAP
     app.state.settings = settings
     app.state.store = store or bootstrap.workflow_store(settings)
     app.state.backend_factory = _lazy_backend(settings)
+    from taxloop.api.admission import AdmissionLimit
+    from taxloop.workflow.store import MAX_OVERFLOW, POOL_SIZE
+
+    app.add_middleware(AdmissionLimit, limit=POOL_SIZE + MAX_OVERFLOW)
 
     @app.exception_handler(WorkflowError)
     def _domain_error(_: Request, exc: WorkflowError) -> JSONResponse:

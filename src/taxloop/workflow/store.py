@@ -13,6 +13,8 @@ from alembic.config import Config
 from taxloop.workflow.uow import UnitOfWork, utcnow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL connection pool per process: kept + overflow (the API admits no more requests than this at once)
+POOL_SIZE, MAX_OVERFLOW = 8, 8
 
 
 def make_engine(url: str, schema: str | None = None) -> sa.Engine:
@@ -25,7 +27,7 @@ def make_engine(url: str, schema: str | None = None) -> sa.Engine:
     args: dict[str, object] = {}
     if schema:
         args["options"] = f"-csearch_path={schema}"
-    return sa.create_engine(url, connect_args=args, pool_size=8, max_overflow=8)
+    return sa.create_engine(url, connect_args=args, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
 
 
 def alembic_config() -> Config:

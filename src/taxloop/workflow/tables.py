@@ -93,6 +93,9 @@ tasks = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("review_drawn", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
+    # the inbox pages (officer's own / region's tasks by deadline), migration 0003
+    sa.Index("ix_wf_tasks_assignee_due", "assignee_id", "due_at", "task_id"),
+    sa.Index("ix_wf_tasks_region_due", "region_code", "due_at", "task_id"),
 )
 
 allocation_runs = sa.Table(

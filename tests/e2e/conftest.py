@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from e2e_world import SHOTS, build_world
 
 from taxloop.api.app import create_app
 from taxloop.config import Settings
+from web_world import SHOTS, build_world
 
 CHROMIUM = os.environ.get("TAXLOOP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_world import PASSWORD, SHOTS
+
+from web_world import PASSWORD, SHOTS
 
 pytestmark = pytest.mark.e2e
 

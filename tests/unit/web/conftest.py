@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_fixtures import build_world
 
 from taxloop.api.app import create_app
 from taxloop.config import Settings
+from web_world import build_world
 
 
 @pytest.fixture()

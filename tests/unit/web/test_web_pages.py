@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from web_fixtures import PASSWORD
+
+from web_world import PASSWORD
 
 GOOD_FORM = {
     "steps": ["desk_review", "contact", "conclude"],

@@ -1,4 +1,5 @@
-"""A small world for the web tests: a warehouse with hits, gangs, an operation log and a ledger; a workflow
+"""A small world for the web page tests and the browser journeys: a warehouse with hits, gangs, an operation
+log and a ledger; a workflow
 store with officers in two regions, tasks, a review task and an integrity case; accounts for everyone."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from taxloop.workflow.store import WorkflowStore
 from taxloop.workflow.tables import reviews
 
 PASSWORD = "secret-123"
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 NOW = datetime(2026, 11, 23, 9, 0, 0)
 
 

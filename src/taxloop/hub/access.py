@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.hub.ledger import SUBJECT
 from taxloop.hub.registry import Registry
 
 #: Columns that hold personal data in any table (ID numbers, phones, addresses).
@@ -94,15 +95,7 @@ class DataAccess:
         select = ", ".join(f'"{c}"' if c != "*" else "*" for c in cols)
         where = ""
         if where_tin is not None:
-            tin_col = (
-                "tin"
-                if table not in ("property_transfers", "land_parcels", "market_registrations")
-                else {
-                    "property_transfers": "buyer_id",
-                    "land_parcels": "holder_id",
-                    "market_registrations": "credit_code",
-                }[table]
-            )
+            tin_col = SUBJECT.get(table, "tin")
             where = f" WHERE \"{tin_col}\" = '{where_tin.replace(chr(39), chr(39) * 2)}'"
         data = self.backend.query(f'SELECT {select} FROM "{table}"{where} LIMIT {int(limit)}')
         if reader.role not in self.registry.unmask_roles:

@@ -276,6 +276,7 @@ def main() -> None:
             stop_server(server)
     summary = summarise(raw["records"], raw["wall_s"])
     summary.update(
+        resent_after_idle_close=raw.get("resent", 0),
         tasks=args.tasks,
         officers=args.officers,
         target_rps=args.rate,

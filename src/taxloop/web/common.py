@@ -32,8 +32,8 @@ def page_user(request: Request) -> Principal:
     username = read_token(token, request.app.state.settings.secret_key) if token else None
     if username is None:
         raise LoginRequired()
-    with request.app.state.store.engine.connect() as conn:
-        principal = load_principal(conn, username)
+    with request.app.state.store.reader(username) as uow:
+        principal = load_principal(uow.conn, username)
     if principal is None:
         raise LoginRequired()
     return principal

@@ -65,6 +65,10 @@ class WorkflowStore:
         """A new unit of work (use as a context manager; call ``commit()``)."""
         return UnitOfWork(self.engine, actor=actor, clock=self.clock, anchor_every=self.anchor_every)
 
+    def reader(self, actor: str = "system") -> UnitOfWork:
+        """A read-only unit of work: no transaction (autocommit on PostgreSQL), ``commit`` refused."""
+        return UnitOfWork(self.engine, actor=actor, clock=self.clock, anchor_every=self.anchor_every, read_only=True)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -19,14 +19,24 @@ def utcnow() -> datetime:
 
 
 class UnitOfWork:
-    """A transaction over the workflow store; audit events are chained into it at ``commit``."""
+    """A transaction over the workflow store; audit events are chained into it at ``commit``.
+
+    ``read_only=True`` (see ``WorkflowStore.reader``): no transaction is opened and ``commit`` is refused. On
+    PostgreSQL the connection runs in autocommit, so a read costs its queries and nothing else (no BEGIN/ROLLBACK
+    round trips); each query sees the latest committed data.
+    """
 
     conn: sa.Connection
     tasks: TaskRepo
     officers: OfficerRepo
 
     def __init__(
-        self, engine: sa.Engine, actor: str = "system", clock: Callable[[], datetime] = utcnow, anchor_every: int = 100
+                self,
+        engine: sa.Engine,
+        actor: str = "system",
+        clock: Callable[[], datetime] = utcnow,
+        anchor_every: int = 100,
+        read_only: bool = False,
     ) -> None:
         self.engine = engine
         self.actor = actor
@@ -34,10 +44,14 @@ class UnitOfWork:
         self.anchor_every = anchor_every
         self._events: list[audit.PendingEvent] = []
         self._tx: sa.RootTransaction | None = None
+        self.read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.conn = self.engine.connect()
-        self._tx = self.conn.begin()
+        if not self.read_only:
+            self._tx = self.conn.begin()
+        elif self.engine.dialect.name == "postgresql":
+            self.conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when the connection goes back
         self.tasks = TaskRepo(self.conn)
         self.officers = OfficerRepo(self.conn)
         return self
@@ -67,6 +81,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Append queued events to the chain and commit; the unit stays usable in a new transaction."""
+        self._check_writable()
         assert self._tx is not None, "unit of work not entered"
         audit.append(self.conn, self._events, self.anchor_every)
         self._events = []
@@ -75,7 +90,12 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         """Drop the changes and queued events; start a new transaction."""
+        self._check_writable()
         assert self._tx is not None, "unit of work not entered"
         self._events = []
         self._tx.rollback()
         self._tx = self.conn.begin()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError("read-only unit of work: nothing to commit or roll back")

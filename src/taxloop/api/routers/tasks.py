@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
-from taxloop.api.deps import AppSettings, Backend, CurrentUser, Uow
-from taxloop.api.tasks_view import TaskDetail, inbox, task_detail
+from taxloop.api.deps import AppSettings, Backend, BackendFactory, CurrentUser, Store, Uow, Username, reading
+from taxloop.api.tasks_view import SUMMARY_LIST, TaskDetail, TaskSummary, inbox_summaries, task_detail
 from taxloop.bootstrap import step_guard
 from taxloop.workflow.errors import ResponseRefused, StepBlocked
 from taxloop.workflow.models import ResponseInput, Task
@@ -24,23 +24,33 @@ class RespondBody(ResponseInput):
     override_by: str | None = None
 
 
-@router.get("", response_model=list[Task])
+def _json(body: bytes) -> Response:
+    # the endpoints below write their JSON with pydantic directly: FastAPI would validate the result against the
+    # response model again (in one more thread-pool hop) before writing the same bytes
+    return Response(body, media_type="application/json")
+
+
+@router.get("", response_model=list[TaskSummary])
 def list_tasks(
-    uow: Uow,
-    principal: CurrentUser,
+    store: Store,
+    username: Username,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> list[Task]:
-    """My inbox: tasks in my scope, soonest deadline first / 我的待办."""
-    return inbox(uow, principal, status_, kind, limit, offset)
+) -> Response:
+    """My inbox: tasks in my scope, soonest deadline first (summaries; the full task is its detail) / 我的待办."""
+    with reading(store, username) as (uow, principal):
+        items = inbox_summaries(uow, principal, status_, kind, limit, offset)
+    return _json(SUMMARY_LIST.dump_json(items))
 
 
 @router.get("/{task_id}", response_model=TaskDetail)
-def get_task(task_id: str, uow: Uow, principal: CurrentUser, backend: Backend) -> TaskDetail:
+def get_task(task_id: str, store: Store, username: Username, backend: BackendFactory) -> Response:
     """A task with the matter's standard, hits with evidence, explanation and response / 任务详情."""
-    return task_detail(uow, principal, task_id, backend)
+    with reading(store, username) as (uow, principal):
+        detail = task_detail(uow, principal, task_id, backend())
+    return _json(detail.model_dump_json().encode())
 
 
 class Responded(BaseModel):

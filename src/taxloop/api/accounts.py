@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -126,9 +128,15 @@ def accounts_from_officers(conn: sa.Connection, password: str) -> int:
     return len(new)
 
 
+@cache
+def _account_query() -> sa.Select[Any]:
+    """One account by ``username`` (a bind parameter; built once, reused by every request)."""
+    return sa.select(users).where(users.c.username == sa.bindparam("username", type_=sa.String))
+
+
 def authenticate(conn: sa.Connection, username: str, password: str) -> Principal | None:
     """The principal for valid credentials, else None."""
-    row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
+    row = conn.execute(_account_query(), {"username": username}).mappings().first()
     if row is None or not row["active"] or not verify_password(password, row["password_hash"]):
         return None
     return principal_of(row)
@@ -136,7 +144,7 @@ def authenticate(conn: sa.Connection, username: str, password: str) -> Principal
 
 def load_principal(conn: sa.Connection, username: str) -> Principal | None:
     """The principal of an active account (for token checks)."""
-    row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
+    row = conn.execute(_account_query(), {"username": username}).mappings().first()
     if row is None or not row["active"]:
         return None
     return principal_of(row)

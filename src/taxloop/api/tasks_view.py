@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.api.accounts import Principal
-from taxloop.api.scope import can_see_task, task_filter
+from taxloop.api.scope import can_see_task, scope_of, scope_template
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Matter, default_catalogue
 from taxloop.workflow.models import Task
@@ -74,30 +75,49 @@ def inbox(
     uow: UnitOfWork, p: Principal, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[Task]:
     """Tasks the principal may see, soonest deadline first."""
-    rows = uow.conn.execute(inbox_query(_inbox_where(p, status, kind), limit, offset)).mappings().all()
-    return [Task.model_validate(dict(r)) for r in rows]
+    query, params = _inbox_call(p, status, kind, limit, offset, summary=False)
+    return [Task.model_validate(dict(r)) for r in uow.conn.execute(query, params).mappings()]
 
 
 def inbox_summaries(
     uow: UnitOfWork, p: Principal, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[TaskSummary]:
     """The inbox as summaries (same tasks and order as :func:`inbox`), reading only the summary's columns."""
-    columns = [tasks.c[name] for name in SUMMARY_FIELDS]
-    result = uow.conn.execute(inbox_query(_inbox_where(p, status, kind), limit, offset, columns))
-    return SUMMARY_LIST.validate_python([dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in result])
+    query, params = _inbox_call(p, status, kind, limit, offset, summary=True)
+    rows = uow.conn.execute(query, params)
+    return SUMMARY_LIST.validate_python([dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in rows])
 
 
-def _inbox_where(p: Principal, status: str | None, kind: str | None) -> list[sa.ColumnElement[bool]]:
-    where = [task_filter(p)]
+def _inbox_call(
+    p: Principal, status: str | None, kind: str | None, limit: int, offset: int, summary: bool
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    shape, officer, region = scope_of(p)
+    params: dict[str, Any] = {"scope_officer": officer, "scope_region": region, "limit": limit, "offset": offset}
     if status:
-        where.append(tasks.c.status == status)
+        params["status"] = status
     if kind:
-        where.append(tasks.c.kind == kind)
-    return where
+        params["kind"] = kind
+    return _inbox_template(shape, bool(status), bool(kind), summary), params
+
+
+@cache
+def _inbox_template(shape: str, by_status: bool, by_kind: bool, summary: bool) -> sa.Select[Any]:
+    """The inbox query of one scope shape and filter combination, with bind parameters (built once)."""
+    where = [scope_template(shape)]
+    if by_status:
+        where.append(tasks.c.status == sa.bindparam("status", type_=sa.String))
+    if by_kind:
+        where.append(tasks.c.kind == sa.bindparam("kind", type_=sa.String))
+    columns = [tasks.c[name] for name in SUMMARY_FIELDS] if summary else None
+    limit, offset = sa.bindparam("limit", type_=sa.Integer), sa.bindparam("offset", type_=sa.Integer)
+    return inbox_query(where, limit, offset, columns)
 
 
 def inbox_query(
-    where: list[sa.ColumnElement[bool]], limit: int, offset: int, columns: list[sa.Column[Any]] | None = None
+    where: list[sa.ColumnElement[bool]],
+    limit: int | sa.BindParameter[int],
+    offset: int | sa.BindParameter[int],
+    columns: list[sa.Column[Any]] | None = None,
 ) -> sa.Select[Any]:
     """The inbox page: soonest deadline first, tasks without one last, then by id.
 

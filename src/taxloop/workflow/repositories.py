@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,13 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+@cache
+def _task_by_id(for_update: bool) -> sa.Select[Any]:
+    """One task by ``task_id`` (a bind parameter; built once)."""
+    q = sa.select(tasks).where(tasks.c.task_id == sa.bindparam("task_id", type_=sa.String))
+    return q.with_for_update() if for_update else q
+
+
 class TaskRepo:
     """Tasks: load, insert, optimistic update and the queries generation and allocation need."""
 
@@ -29,10 +37,8 @@ class TaskRepo:
 
     def get(self, task_id: str, for_update: bool = False) -> Task:
         """One task or ``NotFound``."""
-        q = sa.select(tasks).where(tasks.c.task_id == task_id)
-        if for_update and self.conn.dialect.name == "postgresql":
-            q = q.with_for_update()
-        row = self.conn.execute(q).mappings().first()
+        q = _task_by_id(for_update and self.conn.dialect.name == "postgresql")
+        row = self.conn.execute(q, {"task_id": task_id}).mappings().first()
         if row is None:
             raise NotFound(f"task {task_id} not found / 任务不存在")
         return Task.model_validate(dict(row))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -170,11 +172,12 @@ def overdue_open(uow: UnitOfWork, at: datetime | None = None) -> list[Task]:
 
 def response_of(uow: UnitOfWork, task_id: str) -> dict[str, object] | None:
     """The last response recorded for a task (or None)."""
-    row = (
-        uow.conn.execute(
-            sa.select(responses).where(responses.c.task_id == task_id).order_by(responses.c.response_id.desc()).limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    row = uow.conn.execute(_last_response_query(), {"task_id": task_id}).mappings().first()
     return dict(row) if row else None
+
+
+@cache
+def _last_response_query() -> sa.Select[Any]:
+    """A task's last response (``task_id`` a bind parameter; built once)."""
+    where = responses.c.task_id == sa.bindparam("task_id", type_=sa.String)
+    return sa.select(responses).where(where).order_by(responses.c.response_id.desc()).limit(1)

@@ -19,6 +19,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port")] = 8000,
         workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+        access_log: Annotated[bool, typer.Option(help="Log every request (costs CPU under load)")] = False,
         warehouse: WarehouseOpt = None,
     ) -> None:
         """Run the API and web workbench / 启动服务 (OpenAPI at /docs)."""
@@ -28,7 +29,9 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
 
         if warehouse is not None:
             os.environ["TAXLOOP_WAREHOUSE"] = str(warehouse)
-        uvicorn.run("taxloop.api.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "taxloop.api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=access_log
+        )
 
     @users.command("add")
     def add(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from taxloop.api.accounts import Principal
-from taxloop.api.tasks_view import TaskDetail, inbox, task_detail
+from taxloop.api.tasks_view import TaskDetail, inbox_summaries, task_detail
 from taxloop.bootstrap import step_guard
 from taxloop.profile.service import TaxpayerProfile, build_profile
 from taxloop.web.common import PageUser, render
@@ -24,9 +24,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, user: PageUser) -> HTMLResponse:
     """My open tasks, soonest deadline first."""
-    with request.app.state.store.uow(user.username) as uow:
-        items = inbox(uow, user, status="allocated", limit=200)
-        done = inbox(uow, user, status="finished", limit=50)
+    with request.app.state.store.reader(user.username) as uow:
+        items = inbox_summaries(uow, user, status="allocated", limit=200)
+        done = inbox_summaries(uow, user, status="finished", limit=50)
     return render(request, "inbox.html", user, items=items, done=done)
 
 

@@ -5,26 +5,25 @@ from __future__ import annotations
 import pytest
 from ind_library import LIBRARY, LibraryRun, all_cases
 
+from taxloop.risk.library import KNOWN_SCHEMES as LIBRARY_SCHEMES
 from taxloop.rules.compile import compile_rule
 from taxloop.rules.spec import OUTPUT_COLUMNS, TAXPAYER_CATEGORIES, RuleSpec, load_rules
+from taxloop.synth.schemes import OTHER_SCHEMES, WINDOW_SCHEMES
 
 CASES = all_cases()
 CASE_IDS = [(code, kind) for code in sorted(CASES) for kind in ("fires", "quiet")]
 SPECS = [s for s in load_rules(LIBRARY) if s.category != "network"]  # network rules: the network area
-KNOWN_SCHEMES = {
+# Every scheme the synthetic city plants (window and annual schemes plus the three gang roles).
+PLANTED_SCHEMES = {code for code, _ in WINDOW_SCHEMES + OTHER_SCHEMES} | {
     "fake_invoicing_source",
     "pass_through",
     "invoice_recipient",
-    "under_reported_sales",
-    "zero_declaration_trading",
-    "non_filer",
-    "payroll_under_withholding",
-    "land_use_evasion",
-    "property_under_declared",
-    "inflated_costs",
-    "rnd_abuse",
-    "arrears",
 }
+KNOWN_SCHEMES = set(LIBRARY_SCHEMES)
+
+
+def test_known_schemes_are_the_planted_ones() -> None:
+    assert KNOWN_SCHEMES == PLANTED_SCHEMES
 
 
 def test_library_size_and_coverage() -> None:

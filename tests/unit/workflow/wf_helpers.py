@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.risk.scan import HIT_SCHEMA
 from taxloop.workflow.models import Officer
 
 
@@ -84,19 +85,4 @@ def write_scan(
         }
         for h in hits
     ]
-    hit_schema = pa.schema(
-        [
-            ("scan_id", pa.string()),
-            ("code", pa.string()),
-            ("subject_id", pa.string()),
-            ("tin", pa.string()),
-            ("period", pa.string()),
-            ("value", pa.float64()),
-            ("threshold", pa.float64()),
-            ("evidence", pa.string()),
-            ("weight", pa.float64()),
-            ("severity", pa.string()),
-            ("category", pa.string()),
-        ]
-    )
-    backend.write_arrow("indicator_hits", pa.Table.from_pylist(hit_rows, schema=hit_schema))
+    backend.write_arrow("indicator_hits", pa.Table.from_pylist(hit_rows, schema=HIT_SCHEMA))

@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_integrity"))
     parser.add_argument("--keep", action="store_true", help="reuse generated data if present")
+    parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest rules to list")
     args = parser.parse_args()
     if not (args.keep and (args.out / "tables" / "operation_log").is_dir()):
         shutil.rmtree(args.out, ignore_errors=True)
@@ -84,6 +85,7 @@ def main() -> None:
         generate(args.out, args.rows)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - start:.1f}s")
     backend = DuckDBBackend(Warehouse(args.out))
+    load_before = os.getloadavg()[0]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     summary = run_integrity_scan(backend)
@@ -91,11 +93,12 @@ def main() -> None:
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     backend.close()
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    slowest = sorted(summary.runs, key=lambda r: -r.seconds)[:5]
+    slowest = sorted(summary.runs, key=lambda r: -r.seconds)[: args.slowest]
     print(
         json.dumps(
             {
                 "rows": args.rows,
+                "load_average_1min_before": round(load_before, 1),
                 "scan_seconds": round(seconds, 1),
                 "scan_cpu_seconds": round(cpu, 1),
                 "load_average_1min": round(os.getloadavg()[0], 1),

@@ -1,7 +1,8 @@
 """The closed loop on a synthetic city, end to end, through the same commands a bureau would run.
 
 synth -> load -> resolve -> network -> scan -> models (train, score) -> scan (expert + model + random) ->
-officers -> tasks (generate, push, allocate) -> simulated responses from the synthetic truth -> cross review ->
+officers -> tasks (generate, push, allocate) -> simulated responses from the synthetic truth (5 % of planted cases
+missed) -> cross review, answered by simulated reviewers who judge each drawn task against the truth ->
 feedback (task outcomes, indicator effectiveness) -> model retrain -> integrity scan and cases -> data-sharing hub
 (cross-checks, ledger, bulletin) -> batch matters -> audit-trail check; then the loop's figures, computed from the
 workflow store.
@@ -68,6 +69,7 @@ class DemoPlan:
             ("allocate / 分配", ["tasks", "allocate", *w, "--seed", seed]),
             ("responses (simulated) / 应对（模拟）", ["tasks", "simulate", *w, "--truth", truth, "--seed", seed]),
             ("cross review 10% / 随机复核", ["tasks", "review", *w, "--seed", seed]),
+            ("reviews (simulated) / 复核（模拟）", ["tasks", "simulate", *w, "--truth", truth, "--seed", seed]),
             ("feedback / 反馈", ["feedback", *w]),
             ("indicator effectiveness / 指标成效", ["indicators", "report", *w, "--truth", truth]),
             ("retrain / 重新训练", ["models", "retrain", *w]),

@@ -55,7 +55,8 @@ def test_models_commands(city_dirs: tuple[Path, Path]) -> None:
     data = json.loads((wh / "reports" / "models_report.json").read_text(encoding="utf-8"))
     first = next(iter(data["reports"].values()))
     # no risk_scores here: the expert score is the hit weight (not 0..1), so only the calibrated blend
-    assert set(first) == {"expert", "model", "combination_calibrated"}
+    # (and its value ranking, P x predicted amount ** w, the model having an amount regressor)
+    assert set(first) == {"expert", "model", "combination_calibrated", "combination_value"}
     # the crafted gang is invisible to the only rule: model and combination must do better
     assert first["combination_calibrated"]["precision_at_k"] > first["expert"]["precision_at_k"]
     assert first["combination_calibrated"]["recovered_per_task"] > first["expert"]["recovered_per_task"]

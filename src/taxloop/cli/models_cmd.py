@@ -203,13 +203,22 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         cycles: Annotated[int, typer.Option("--cycles", help="Push cycles / 推送轮次")] = 4,
         threshold: Annotated[float, typer.Option("--threshold", help="Push when P(finding) >= / 推送阈值")] = 0.5,
         trees: TreesOpt = 300,
+        workflow: Annotated[
+            bool,
+            typer.Option(
+                "--workflow/--oracle",
+                help="Through the workflow services (tasks, allocation, responses, reviews, feedback, retrain)"
+                " or the in-memory oracle / 走流程平台或内存模拟",
+            ),
+        ] = False,
     ) -> None:
         """Simulate push cycles with retraining; hit rate and tax per task per cycle / 闭环模拟."""
-        from taxloop.models.runs import run_loop
+        from taxloop.models.runs import run_loop, run_workflow_loop_report
 
         settings, be, _ = _context(warehouse, backend)
         try:
-            rows, path = run_loop(settings, be, truth, cycles, threshold, trees)
+            runner = run_workflow_loop_report if workflow else run_loop
+            rows, path = runner(settings, be, truth, cycles, threshold, trees)
         except (ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from exc
         finally:

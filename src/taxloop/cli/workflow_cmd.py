@@ -312,15 +312,19 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         warehouse: WarehouseOpt = None,
         actor: ActorOpt = "simulator",
         seed: SeedOpt = None,
+        miss_share: Annotated[float, typer.Option(help="Share of planted cases answered no_issue / 漏查比例")] = 0.05,
     ) -> None:
-        """Answer allocated tasks as the synthetic truth says (demo) / 模拟应对."""
-        from taxloop.workflow.simulate import simulate_responses
+        """Answer allocated risk and review tasks as the synthetic truth says (demo) / 模拟应对与复核."""
+        from taxloop.workflow.simulate import simulate_responses, simulate_reviews
 
         with session(warehouse, actor, "tasks.simulate", {"truth": str(truth)}) as ctx:
-            res = simulate_responses(ctx.uow, truth, seed if seed is not None else ctx.settings.seed)
+            s = seed if seed is not None else ctx.settings.seed
+            res = simulate_responses(ctx.uow, truth, s, miss_share=miss_share)
+            rev = simulate_reviews(ctx.uow, truth)
         console.print(
-            f"answered / 已应对 {res.answered}: {dict(res.findings)}, overdue / 超期 {res.overdue}, "
-            f"tax recovered / 查补 {res.tax_recovered}"
+            f"answered / 已应对 {res.answered}: {dict(res.findings)}, missed / 漏查 {res.missed}, "
+            f"overdue / 超期 {res.overdue}, tax recovered / 查补 {res.tax_recovered}; "
+            f"reviews / 复核 {rev.reviewed}, failed / 不合格 {rev.failed}"
         )
 
     @matters_app.command("lint")

@@ -131,13 +131,15 @@ def card_markdown(card: dict[str, Any]) -> str:
         "| ranking | precision@k | recall@k | AUC-PR | recovered/task |",
         "|---|---|---|---|---|",
     ]
-    for name in ("model", "expert"):
+    for name in ("model", "expert", "combination", "combination_value"):
         m = metrics.get(name)
         if m:
             lines.append(
                 f"| {name} | {m['precision_at_k']:.3f} | {m['recall_at_k']:.3f} | {m['auc_pr']:.3f} |"
                 f" {m['recovered_per_task']:,.0f} |"
             )
+    if "value_weight" in metrics:
+        lines += ["", f"Value ranking P x amount^w: w = {metrics['value_weight']} (chosen on this time-split fold)"]
     if "random_sample" in metrics:
         r = metrics["random_sample"]
         lines += [

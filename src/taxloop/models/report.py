@@ -15,6 +15,7 @@ import pandas as pd
 
 from taxloop.models.blend import Calibration, blend_scores
 from taxloop.models.evaluation import RankingReport, compare_strategies
+from taxloop.models.recovery import value_score
 
 
 def read_truth(truth_dir: Path, entity_map: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -63,17 +64,23 @@ def side_by_side(
     schemes: list[str | None] | None = None,
     base_rate: float | None = None,
     calibration: Calibration | None = None,
+    amount: np.ndarray[Any, Any] | None = None,
+    value_weight: float = 0.0,
 ) -> dict[str, RankingReport]:
     """Expert alone, model alone and the blends, measured at the same k on the same subjects.
 
     ``combination`` is the scan's rule on the expert score as it is (when on 0..1);
-    ``combination_calibrated`` maps the expert score through the model's calibration first.
+    ``combination_calibrated`` maps the expert score through the model's calibration first;
+    ``combination_value`` ranks the calibrated blend times the predicted amount ** ``value_weight``
+    (:mod:`taxloop.models.recovery`; the weight comes from the model's validation fold).
     """
     strategies: dict[str, Any] = {"expert": expert, "model": model}
     if len(expert) and np.nanmin(expert) >= 0 and np.nanmax(expert) <= 1:
         strategies["combination"] = blend_scores(expert, model, model_share)
     if calibration is not None:
         strategies["combination_calibrated"] = blend_scores(expert, model, model_share, calibration)
+        if amount is not None:
+            strategies["combination_value"] = value_score(strategies["combination_calibrated"], amount, value_weight)
     return compare_strategies(strategies, positive, recovered, k, base_rate, schemes)
 
 

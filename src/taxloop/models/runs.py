@@ -60,6 +60,9 @@ def run_report(
         return text
     frame = load_frame(backend)
     frame["model_score"] = model.predict(frame)
+    amount = model.predict_amount(frame)
+    if amount is not None:
+        frame["predicted_amount"] = amount
     frame = attach_truth(frame, read_truth(truth, _entity_map(backend)))
     outcomes = _outcomes_or_empty(backend)
     trained_on = set(outcomes["entity_id"].astype(str))
@@ -78,6 +81,9 @@ def run_report(
         if len(rnd)
         else "0",
         "model_share": settings.model_share,
+        "value weight w (P x amount^w, tuned on the time-split validation fold)": model.value_weight
+        if model.amount is not None
+        else "no amount model",
         "recovered = planted evaded tax (truth)": "yes",
     }
     args = (
@@ -92,7 +98,16 @@ def run_report(
     reports = {}
     for label, k in ((f"k = planted schemers ({k_pos})", k_pos), (f"k = expert task count ({k_expert})", k_expert)):
         if k > 0:
-            reports[label] = side_by_side(*args, k, settings.model_share, schemes, None, model.expert_calibration)
+            reports[label] = side_by_side(
+                *args,
+                k,
+                settings.model_share,
+                schemes,
+                None,
+                model.expert_calibration,
+                ev["predicted_amount"].to_numpy(dtype=np.float64) if amount is not None else None,
+                model.value_weight,
+            )
     text = markdown(f"Models report / 模型评估报告 ({version})", meta, reports)
     data = {"meta": meta, "reports": {lab: {s: r.as_dict() for s, r in reps.items()} for lab, reps in reports.items()}}
     _save(settings.warehouse / "reports", "models_report", data, text)
@@ -160,4 +175,50 @@ def run_loop(
     path = _save(
         settings.warehouse / "reports", "models_loop", {"meta": meta, "cycles": rows}, loop_markdown(rows, meta)
     )
+    return rows, path
+
+
+def run_workflow_loop_report(
+    settings: Settings, backend: AnalyticsBackend, truth: Path, cycles: int, threshold: float, trees: int
+) -> tuple[list[dict[str, Any]], Path]:
+    """The loop through the workflow services; writes ``reports/models_loop_workflow.{json,md}``."""
+    from taxloop.models.service import registry_for
+    from taxloop.models.workflow_loop import WorkflowLoopConfig, run_workflow_loop
+
+    cfg = WorkflowLoopConfig(
+        cycles=cycles,
+        threshold=threshold,
+        random_share=settings.random_sample_share,
+        model_share=settings.model_share,
+        review_share=settings.review_share,
+        seed=settings.seed,
+        train=TrainConfig(
+            n_estimators=trees, seed=settings.seed, model_share=settings.model_share, n_jobs=settings.threads or 1
+        ),
+    )
+    registry = registry_for(settings.warehouse / "loop")
+    with Progress() as bar:
+        task = bar.add_task("push cycles / 推送轮次", total=cycles)
+        rows = run_workflow_loop(
+            backend, registry, truth, settings.warehouse / "loop", cfg, progress=lambda _: bar.advance(task)
+        )
+    meta = {
+        "path": "workflow services: tasks -> push -> allocate -> simulated responses -> cross review ->"
+        " feedback (task_outcomes) -> retrain from the warehouse (store: loop/workflow.sqlite)",
+        "officers": f"answer as the truth says, {cfg.miss_share:.0%} of planted cases missed; reviewers judge by the"
+        " truth",
+        "cohorts": "taxpayers not audited before, split at random into one cohort per cycle",
+        "policy cycle 0": "expert rules alone (level high/medium)",
+        "policy later cycles": f"push P(finding) >= {threshold}, ranked by the calibrated blend,"
+        f" model_share {cfg.model_share}",
+        "rules alone": "same cohort, expected answer of the same simulated officers (truth)",
+        "random sample share": cfg.random_share,
+    }
+    text = loop_markdown(rows, meta) + "\n| cycle | reviews | failed | allocated | unallocated | missed |\n"
+    text += "|---|---|---|---|---|---|\n" + "".join(
+        f"| {r['cycle']} | {r['reviews']} | {r['reviews_failed']} | {r['allocated']} | {r['unallocated']} |"
+        f" {r['missed']} |\n"
+        for r in rows
+    )
+    path = _save(settings.warehouse / "reports", "models_loop_workflow", {"meta": meta, "cycles": rows}, text)
     return rows, path

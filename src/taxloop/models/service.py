@@ -69,7 +69,8 @@ def score_frame(
     """``model_scores`` for every entity and ``model_explanations`` for ``explain_ids`` (None = all).
 
     Besides the interface columns, ``expert_probability`` (calibrated expert score) and
-    ``combined_score`` (their blend with ``model_share``) are written for the scan.
+    ``combined_score`` (their blend with ``model_share``) are written for the scan, and with an
+    amount model ``predicted_amount`` and ``value_score`` (combined score x amount ** w).
     """
     p = model.predict(frame) if p is None else p
     expert = frame["expert_score"].to_numpy(dtype=np.float64)
@@ -77,6 +78,10 @@ def score_frame(
     if model.expert_calibration is not None:
         scores["expert_probability"] = model.expert_probability(expert)
         scores["combined_score"] = blend_scores(expert, p, model_share, model.expert_calibration)
+        amount = model.predict_amount(frame)
+        if amount is not None:
+            scores["predicted_amount"] = amount
+            scores["value_score"] = model.value(frame, scores["combined_score"].to_numpy())
     mask = frame["entity_id"].isin(explain_ids) if explain_ids is not None else np.ones(len(frame), dtype=bool)
     sub = frame[np.asarray(mask)]
     if sub.empty:

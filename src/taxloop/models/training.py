@@ -22,6 +22,7 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from taxloop.models.blend import Calibration, apply_calibration, blend_scores, calibrate
 from taxloop.models.evaluation import average_precision, evaluate_ranking
+from taxloop.models.recovery import fit_amount, predict_amount, tune_weight, value_score
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class TrainedModel:
     window: dict[str, Any] = field(default_factory=dict)
     importance: list[tuple[str, float]] = field(default_factory=list)
     expert_calibration: Calibration | None = None
+    amount: Pipeline | None = None  # regressor of log1p(tax recovered) on positive cases
+    value_weight: float = 0.0  # w of P * amount ** w, tuned on the time-split validation fold
 
     @property
     def features(self) -> list[str]:
@@ -64,6 +67,19 @@ class TrainedModel:
         """Probability of a finding (tax adjusted or fraud), corrected for the class weighting."""
         raw = self.pipeline.predict_proba(design_matrix(frame, self.numeric, self.categorical))[:, 1]
         return prior_correct(np.asarray(raw, dtype=np.float64), self.pos_weight)
+
+    def predict_amount(self, frame: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+        """Predicted tax recovered if a finding is made (None when no amount model was fitted)."""
+        if self.amount is None:
+            return None
+        return predict_amount(self.amount, design_matrix(frame, self.numeric, self.categorical))
+
+    def value(self, frame: pd.DataFrame, probability: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The value ranking ``probability * amount ** value_weight`` (the probability when no amount model)."""
+        amount = self.predict_amount(frame)
+        if amount is None:
+            return np.asarray(probability, dtype=np.float64)
+        return value_score(probability, amount, self.value_weight)
 
     def expert_probability(self, expert: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """P(finding) of an expert score, from the calibration fitted on the training outcomes."""
@@ -187,6 +203,16 @@ def _test_metrics(model: TrainedModel, test: pd.DataFrame, cfg: TrainConfig) -> 
             k,
         ).as_dict(),
     }
+    if model.amount is not None and model.expert_calibration is not None:
+        combined = blend_scores(expert, p, cfg.model_share, model.expert_calibration)
+        amount = model.predict_amount(test)
+        assert amount is not None
+        weight, tried = tune_weight(combined, amount, y, test["tax_recovered"].to_numpy(dtype=np.float64))
+        out["value_weight"] = weight
+        out["value_weights_tried"] = tried
+        out["combination_value"] = evaluate_ranking(
+            value_score(combined, amount, weight), y, test["tax_recovered"], k
+        ).as_dict()
     rnd = (test["selection"] == "random").to_numpy()
     if rnd.sum() and 0 < y[rnd].sum() < rnd.sum():
         out["random_sample"] = {
@@ -211,6 +237,7 @@ def train(labelled: pd.DataFrame, numeric: list[str], categorical: list[str], cf
     pipe, weight = _fit(early, numeric, categorical, cfg)
     held = TrainedModel(pipe, numeric, categorical, weight)
     held.expert_calibration = calibrate(early["expert_score"], early["label"])
+    held.amount = _fit_amount(early, numeric, categorical, cfg)
     metrics = _test_metrics(held, late, cfg)
     final_pipe, final_weight = _fit(labelled, numeric, categorical, cfg)
     booster = final_pipe.named_steps["model"].booster_
@@ -227,4 +254,19 @@ def train(labelled: pd.DataFrame, numeric: list[str], categorical: list[str], cf
         "positives": int(labelled["label"].sum()),
     }
     calibration = calibrate(labelled["expert_score"], labelled["label"])
-    return TrainedModel(final_pipe, numeric, categorical, final_weight, metrics, window, importance[:30], calibration)
+    final = TrainedModel(final_pipe, numeric, categorical, final_weight, metrics, window, importance[:30], calibration)
+    if "value_weight" in metrics:
+        final.amount = _fit_amount(labelled, numeric, categorical, cfg)
+        final.value_weight = float(metrics["value_weight"])
+    return final
+
+
+def _fit_amount(data: pd.DataFrame, numeric: list[str], categorical: list[str], cfg: TrainConfig) -> Pipeline | None:
+    return fit_amount(
+        design_matrix(data, numeric, categorical),
+        categorical,
+        data["label"].to_numpy(dtype=np.float64),
+        data["tax_recovered"].to_numpy(dtype=np.float64),
+        cfg.seed,
+        cfg.n_jobs,
+    )

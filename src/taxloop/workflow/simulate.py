@@ -2,7 +2,12 @@
 
 A task whose TINs carry planted schemes (``truth/taxpayer_schemes.csv``) ends ``fraud`` (invoice
 schemes) or ``adjusted`` with tax recovered near the planted evaded tax; the others end
-``no_issue``. Durations are drawn so a share of responses comes after the deadline.
+``no_issue``. Durations are drawn so a share of responses comes after the deadline, and a seeded
+share of the planted cases is missed (answered ``no_issue``), as a hurried officer would.
+
+Reviewers (:func:`simulate_reviews`) judge each drawn task against the same truth: the standard is
+not followed when the answer came after the deadline, and the policy and the result are not right
+when the finding contradicts the truth (a missed scheme, or a finding where nothing was planted).
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from taxloop.workflow.matters import Catalogue, default_catalogue
-from taxloop.workflow.models import Finding, ResponseInput
+from taxloop.workflow.models import Finding, ResponseInput, ReviewInput, Task
 from taxloop.workflow.responses import respond
+from taxloop.workflow.review import submit_review
 from taxloop.workflow.tables import tasks
 from taxloop.workflow.uow import UnitOfWork
 
@@ -32,6 +38,7 @@ class SimulationResult:
     answered: int = 0
     findings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     overdue: int = 0
+    missed: int = 0
     tax_recovered: Decimal = Decimal(0)
 
 
@@ -57,8 +64,13 @@ def simulate_responses(
     overdue_share: float = 0.1,
     catalogue: Catalogue | None = None,
     limit: int | None = None,
+    miss_share: float = 0.0,
 ) -> SimulationResult:
-    """Answer every allocated risk task as the truth says (records real responses through ``respond``)."""
+    """Answer every allocated risk task as the truth says (records real responses through ``respond``).
+
+    ``miss_share`` of the tasks with a planted scheme are answered ``no_issue`` (seeded), so the
+    cross review has real mistakes to find.
+    """
     cat = catalogue or default_catalogue()
     truth = read_truth(truth_dir)
     rng = np.random.default_rng(seed)
@@ -68,7 +80,8 @@ def simulate_responses(
         matter = cat.get(t.matter_code)
         planted = [p for tin in t.tins for p in truth.get(tin, [])]
         finding: Finding
-        if planted:
+        missed = bool(planted) and miss_share > 0 and rng.random() < miss_share
+        if planted and not missed:
             finding = "fraud" if any(s in FRAUD_SCHEMES for s, _ in planted) else "adjusted"
             evaded = sum((v for _, v in planted), Decimal(0))
             tax = (evaded * Decimal(str(round(float(rng.uniform(0.85, 1.0)), 4)))).quantize(Decimal("0.01"))
@@ -93,5 +106,47 @@ def simulate_responses(
         result.answered += 1
         result.findings[finding] += 1
         result.overdue += bool(done.overdue)
+        result.missed += missed
         result.tax_recovered += tax
+    return result
+
+
+@dataclass
+class ReviewSimulation:
+    """Counts of simulated reviews."""
+
+    reviewed: int = 0
+    failed: int = 0
+
+
+def judge(parent: Task, planted: bool) -> ReviewInput:
+    """Pure: what a reviewer who knows the truth records about a finished risk task.
+
+    Standard followed = answered within the deadline; policy right and result fair = the finding
+    agrees with the truth (a finding exactly when a scheme was planted).
+    """
+    found = parent.finding in ("adjusted", "fraud")
+    agrees = found == planted
+    notes = [text for bad, text in ((parent.overdue, "late"), (not agrees, "finding contradicts the facts")) if bad]
+    return ReviewInput(
+        standard_followed=not parent.overdue,
+        policy_right=agrees,
+        result_fair=agrees,
+        integrity_doubt=False,
+        note="; ".join(notes) or "ok",
+    )
+
+
+def simulate_reviews(uow: UnitOfWork, truth_dir: Path, limit: int | None = None) -> ReviewSimulation:
+    """Answer every allocated review task with :func:`judge` (records real reviews through ``submit_review``)."""
+    truth = read_truth(truth_dir)
+    result = ReviewSimulation()
+    for r in uow.tasks.find(tasks.c.kind == "review", tasks.c.status == "allocated", limit=limit):
+        if not r.assignee_id or not r.parent_task_id:
+            continue
+        parent = uow.tasks.get(r.parent_task_id)
+        verdict = judge(parent, any(tin in truth for tin in parent.tins))
+        submit_review(uow, r.task_id, r.assignee_id, verdict)
+        result.reviewed += 1
+        result.failed += not (verdict.standard_followed and verdict.policy_right and verdict.result_fair)
     return result

@@ -209,3 +209,42 @@ def test_overdue_open_tracked(store: WorkflowStore, clock: FakeClock) -> None:
         assert overdue_open(uow) == []
         clock.advance(days=40)
         assert [t.task_id for t in overdue_open(uow)] == ["T1"]
+
+
+def test_simulated_reviews_judge_each_drawn_task_against_the_truth(store: WorkflowStore, tmp_path: Path) -> None:
+    from taxloop.dashboard.figures import compute
+    from taxloop.workflow.simulate import simulate_reviews
+    from taxloop.workflow.tables import reviews
+
+    _setup(store, [_task(f"T{i}", entity=f"E{i}") for i in range(40)], n_officers=6)
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    planted = {f"TE{i}" for i in range(0, 40, 2)}  # every second taxpayer carries a scheme
+    (truth / "taxpayer_schemes.csv").write_text(
+        "tin,true_entity_id,scheme,gang_id,role,tax_evaded\n"
+        + "".join(f"{tin},{tin[1:]},under_reported_sales,,,1000\n" for tin in sorted(planted)),
+        encoding="utf-8",
+    )
+    with store.uow() as uow:
+        allocate_tasks(uow, seed=2)
+        sim = simulate_responses(uow, truth, seed=4, overdue_share=0.3, miss_share=0.3)
+        assert sim.answered == 40 and sim.missed > 0
+        assert sim.findings["adjusted"] == len(planted) - sim.missed
+        picked = select_for_review(uow, share=1.0, seed=5)
+        allocate_reviews(uow, seed=5)
+        rev = simulate_reviews(uow, truth)
+        uow.commit()
+        assert rev.reviewed == len(picked) == 40
+        parents = {t.task_id: t for t in uow.tasks.find(tasks.c.kind == "risk")}
+        rows = list(uow.conn.execute(reviews.select()))
+        expected_failed = 0
+        for r in rows:
+            parent = parents[r.task_id]
+            right = (parent.finding == "adjusted") == (parent.tins[0] in planted)
+            assert r.standard_followed is (not parent.overdue)
+            assert r.policy_right is right and r.result_fair is right
+            expected_failed += bool(parent.overdue or not right)
+        # every miss and every late answer is caught, nothing else
+        assert rev.failed == expected_failed >= sim.missed
+        fig = compute(uow.conn, "bureau")[0]
+        assert fig.reviews_done == 40 and fig.review_failure_rate == expected_failed / 40

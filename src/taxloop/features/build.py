@@ -17,7 +17,14 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.contract.schema import load_contract
 
 #: Derived tables written, in build order (each may read the ones before it).
-FEATURE_TABLES = ("features_tin", "features_period", "features_year", "features_entity", "features_pairs")
+FEATURE_TABLES = (
+    "features_tin",
+    "features_invoice_cells",
+    "features_period",
+    "features_year",
+    "features_entity",
+    "features_pairs",
+)
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {

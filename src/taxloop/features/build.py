@@ -9,6 +9,7 @@ the contract's columns, so features that depend on it are simply zero or NULL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from importlib import resources
 
 from rich.progress import Progress
@@ -66,18 +67,45 @@ def render(template: str, present: set[str]) -> str:
     return _PLACEHOLDER.sub(_fill, template)
 
 
-def build_features(backend: AnalyticsBackend, show_progress: bool = False) -> dict[str, int]:
-    """Materialise every feature table; returns the row count of each.
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def depends_on(table: str) -> set[str]:
+    """The feature tables that ``table``'s SQL reads (found in its text, comments left out)."""
+    sql = _COMMENT.sub("", feature_sql(table))
+    return {t for t in FEATURE_TABLES if t != table and re.search(rf"\b{t}\b", sql)}
+
+
+def tables_needed(wanted: Iterable[str] | None = None) -> list[str]:
+    """Feature tables to build for ``wanted`` (names outside the feature layer are ignored), with every table
+    they read, in build order; ``None`` means all of them."""
+    if wanted is None:
+        return list(FEATURE_TABLES)
+    todo = [t for t in wanted if t in FEATURE_TABLES]
+    needed: set[str] = set()
+    while todo:
+        table = todo.pop()
+        if table not in needed:
+            needed.add(table)
+            todo.extend(depends_on(table))
+    return [t for t in FEATURE_TABLES if t in needed]
+
+
+def build_features(
+    backend: AnalyticsBackend, show_progress: bool = False, tables: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Materialise the feature tables (all, or only ``tables`` and what they read); returns each one's row count.
 
     Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run.
     """
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
+    order = tables_needed(tables)
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:
-        task = progress.add_task("features 特征", total=len(FEATURE_TABLES))
-        for table in FEATURE_TABLES:
+        task = progress.add_task("features 特征", total=len(order))
+        for table in order:
             progress.update(task, description=f"features 特征: {table}")
             sql = render(feature_sql(table), present)
             try:

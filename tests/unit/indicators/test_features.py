@@ -7,12 +7,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from indicator_city import MONTHS, City
-from indicator_warehouse import build_warehouse
+from indicator_warehouse import build_warehouse, write_tables
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features import FEATURE_TABLES, build_features
-from taxloop.features.build import FeatureBuildError, empty_relation, render
+from taxloop.features.build import FeatureBuildError, empty_relation, render, tables_needed
 
 
 def _one(backend: DuckDBBackend, sql: str) -> dict[str, object]:
@@ -90,3 +90,18 @@ def test_render_fills_absent_sources_with_typed_empty_relations() -> None:
     sql = render("SELECT * FROM {invoices} JOIN {taxpayers} USING (tin)", present={"taxpayers"})
     assert "FROM (SELECT CAST(NULL AS VARCHAR) AS invoice_id" in sql and "JOIN taxpayers" in sql
     assert "CAST(NULL AS DECIMAL(18,2)) AS amount" in empty_relation("invoices")
+
+
+def test_only_the_tables_asked_for_and_what_they_read_are_built(tmp_path: Path) -> None:
+    cells = ["features_tin", "features_invoice_cells"]
+    assert tables_needed(["features_pairs", "vat_returns"]) == [*cells, "features_pairs"]
+    assert tables_needed(["features_year"]) == [*cells, "features_period", "features_year"]
+    assert tables_needed([]) == [] and tables_needed(None) == list(FEATURE_TABLES)
+    city = City(0, n_base=3)
+    backend = DuckDBBackend(write_tables([city], tmp_path), threads=1)
+    try:
+        counts = build_features(backend, tables=["features_pairs"])
+        assert list(counts) == ["features_tin", "features_invoice_cells", "features_pairs"]
+        assert not backend.has_table("features_period") and not backend.has_table("features_entity")
+    finally:
+        backend.close()

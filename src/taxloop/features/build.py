@@ -28,6 +28,10 @@ FEATURE_TABLES = (
 )
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
+#: Taxpayers per bucket: a table whose SQL holds ``{bucket(col)}`` is built in ceil(TINs / this) parts, each
+#: over the TINs whose hash falls in it, so its joins and aggregates hold one part in memory at a time.
+TINS_PER_BUCKET = 300_000
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {
     "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
 }
@@ -57,14 +61,28 @@ def empty_relation(source: str) -> str:
     return f"(SELECT {cols} WHERE 1 = 0)"
 
 
-def render(template: str, present: set[str]) -> str:
-    """Fill ``{source}`` placeholders: the table itself when present, else an empty relation."""
+def render(template: str, present: set[str], bucket: int = 0, buckets: int = 1) -> str:
+    """Fill ``{source}`` placeholders (the table itself when present, else an empty relation) and
+    ``{bucket(col)}`` ones (``col``'s hash is in part ``bucket`` of ``buckets``; TRUE with one part)."""
 
     def _fill(match: re.Match[str]) -> str:
         source = match.group(1)
         return source if source in present else empty_relation(source)
 
-    return _PLACEHOLDER.sub(_fill, template)
+    def _bucket(match: re.Match[str]) -> str:
+        return "TRUE" if buckets <= 1 else f"(hash({match.group(1)}) % {buckets} = {bucket})"
+
+    return _BUCKET.sub(_bucket, _PLACEHOLDER.sub(_fill, template))
+
+
+def _materialize(backend: AnalyticsBackend, table: str, template: str, present: set[str], buckets: int) -> int:
+    if buckets <= 1 or not _BUCKET.search(template):
+        return backend.materialize(table, render(template, present))
+    parts = [render(template, present, k, buckets) for k in range(buckets)]
+    by_parts = getattr(backend, "materialize_parts", None)
+    if by_parts is not None:
+        return int(by_parts(table, parts))
+    return backend.materialize(table, " UNION ALL ".join(f"SELECT * FROM ({sql})" for sql in parts))
 
 
 _COMMENT = re.compile(r"--[^\n]*")
@@ -92,11 +110,15 @@ def tables_needed(wanted: Iterable[str] | None = None) -> list[str]:
 
 
 def build_features(
-    backend: AnalyticsBackend, show_progress: bool = False, tables: Iterable[str] | None = None
+    backend: AnalyticsBackend,
+    show_progress: bool = False,
+    tables: Iterable[str] | None = None,
+    buckets: int | None = None,
 ) -> dict[str, int]:
     """Materialise the feature tables (all, or only ``tables`` and what they read); returns each one's row count.
 
-    Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run.
+    Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run. The big
+    per-TIN tables are built in ``buckets`` parts (default: one per ``TINS_PER_BUCKET`` TINs).
     """
     present = set(backend.table_names())
     if "taxpayers" not in present:
@@ -107,11 +129,12 @@ def build_features(
         task = progress.add_task("features 特征", total=len(order))
         for table in order:
             progress.update(task, description=f"features 特征: {table}")
-            sql = render(feature_sql(table), present)
             try:
-                counts[table] = backend.materialize(table, sql)
+                counts[table] = _materialize(backend, table, feature_sql(table), present, buckets or 1)
             except Exception as exc:
                 raise FeatureBuildError(f"building {table} failed: {exc}") from exc
             present.add(table)
+            if table == "features_tin" and buckets is None:
+                buckets = -(-counts[table] // TINS_PER_BUCKET)
             progress.advance(task)
     return counts

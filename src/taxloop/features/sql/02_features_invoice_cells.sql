@@ -16,6 +16,7 @@ WITH x AS (
            datediff('day', s.registered_on, i.issued_on) < 180 AS new_seller
     FROM {invoices} AS i
     LEFT JOIN features_tin AS s ON s.tin = i.seller_tin
+    WHERE {bucket(i.seller_tin)}
 )
 SELECT seller_tin, buyer_tin, month, goods_prefix,
        count(*) AS n,

@@ -1,6 +1,6 @@
 -- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
 -- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
--- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger).
+-- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN (bucket).
 WITH inv_out AS (
     SELECT seller_tin AS tin, month,
            CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
@@ -9,6 +9,7 @@ WITH inv_out AS (
            CAST(sum(CASE WHEN buyer_tin IS NULL THEN amount ELSE 0 END) AS DOUBLE) AS out_consumer_amount,
            sum(near_quota_n) AS out_near_quota_n, sum(round_n) AS out_round_n, sum(positive_n) AS out_positive_n
     FROM features_invoice_cells
+    WHERE {bucket(seller_tin)}
     GROUP BY seller_tin, month
 ),
 inv_in AS (
@@ -18,7 +19,7 @@ inv_in AS (
            CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
            CAST(sum(new_seller_amount) AS DOUBLE) AS in_new_seller_amount
     FROM features_invoice_cells
-    WHERE buyer_tin IS NOT NULL
+    WHERE buyer_tin IS NOT NULL AND {bucket(buyer_tin)}
     GROUP BY buyer_tin, month
 ),
 inv AS (
@@ -44,6 +45,7 @@ vat AS (
                              AND day(filed_on) > 15)
                     THEN 1 ELSE 0 END) AS vat_late
     FROM {vat_returns}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 iit AS (
@@ -51,16 +53,19 @@ iit AS (
            CAST(sum(payroll) AS DOUBLE) AS iit_payroll,
            CAST(sum(tax_withheld) AS DOUBLE) AS iit_tax
     FROM {iit_withholding}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 si AS (
     SELECT tin, period, sum(insured_employees) AS si_insured, CAST(sum(contribution_base) AS DOUBLE) AS si_base
     FROM {social_insurance}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 util AS (
     SELECT tin, period, CAST(sum(kwh) AS DOUBLE) AS kwh, CAST(sum(coalesce(water_m3, 0)) AS DOUBLE) AS water_m3
     FROM {utilities}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 as_of AS (
@@ -76,6 +81,7 @@ pay AS (
            max(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
                     THEN datediff('day', k.due_on, a.d) END) AS pay_overdue_days
     FROM {payments} AS k CROSS JOIN as_of AS a
+    WHERE {bucket(k.tin)}
     GROUP BY k.tin, k.period
 )
 SELECT k.tin, k.period,

@@ -7,5 +7,5 @@ SELECT seller_tin, buyer_tin,
        min(first_issued_on) AS first_issued_on,
        max(last_issued_on) AS last_issued_on
 FROM features_invoice_cells
-WHERE buyer_tin IS NOT NULL
+WHERE buyer_tin IS NOT NULL AND {bucket(seller_tin)}
 GROUP BY seller_tin, buyer_tin

@@ -105,3 +105,20 @@ def test_only_the_tables_asked_for_and_what_they_read_are_built(tmp_path: Path) 
         assert not backend.has_table("features_period") and not backend.has_table("features_entity")
     finally:
         backend.close()
+
+
+def test_building_in_buckets_gives_the_same_tables(tmp_path: Path) -> None:
+    city = City(0, n_base=6)
+    one = DuckDBBackend(write_tables([city], tmp_path / "one"), threads=1)
+    three = DuckDBBackend(write_tables([city], tmp_path / "three"), threads=1)
+    try:
+        assert build_features(one, buckets=1) == build_features(three, buckets=3)
+        parts = sorted(p.name for p in (tmp_path / "three" / "derived" / "features_period").iterdir())
+        assert parts == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+        for table in FEATURE_TABLES:
+            a = one.query(f"SELECT * FROM {table} ORDER BY ALL").to_pylist()
+            b = three.query(f"SELECT * FROM {table} ORDER BY ALL").to_pylist()
+            assert a == b, table
+    finally:
+        one.close()
+        three.close()

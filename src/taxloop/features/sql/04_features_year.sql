@@ -1,15 +1,22 @@
 -- features_year: one row per TIN and calendar year: the monthly features rolled up, the CIT return,
--- customs exports/imports and land-use / property declarations of the year.
+-- customs exports/imports and land-use / property declarations of the year. Money is summed as DECIMAL (the
+-- monthly DOUBLE values are whole cents, cast back exactly) so the totals are the same on every engine.
 WITH py AS (
     SELECT tin, year, min(entity_id) AS entity_id,
            count(*) AS months_n,
            sum(vat_filed) AS vat_months_filed,
-           CAST(sum(CAST(coalesce(vat_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_sales, CAST(sum(CAST(coalesce(vat_exempt_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_exempt_sales,
-           CAST(sum(CAST(coalesce(vat_output, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_output, CAST(sum(CAST(coalesce(vat_input, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_input,
+           CAST(sum(CAST(coalesce(vat_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_sales,
+           CAST(sum(CAST(coalesce(vat_exempt_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_exempt_sales,
+           CAST(sum(CAST(coalesce(vat_output, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_output,
+           CAST(sum(CAST(coalesce(vat_input, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_input,
            CAST(sum(CAST(coalesce(vat_payable, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_payable,
-           CAST(sum(CAST(out_amount AS DECIMAL(38, 2))) AS DOUBLE) AS out_amount, CAST(sum(CAST(out_tax AS DECIMAL(38, 2))) AS DOUBLE) AS out_tax, CAST(sum(CAST(in_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_amount,
+           CAST(sum(CAST(out_amount AS DECIMAL(38, 2))) AS DOUBLE) AS out_amount,
+           CAST(sum(CAST(out_tax AS DECIMAL(38, 2))) AS DOUBLE) AS out_tax,
+           CAST(sum(CAST(in_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_amount,
            CAST(sum(CAST(in_special_tax AS DECIMAL(38, 2))) AS DOUBLE) AS in_special_tax,
-           CAST(sum(CAST(kwh AS DECIMAL(38, 2))) AS DOUBLE) AS kwh, CAST(sum(CAST(iit_payroll AS DECIMAL(38, 2))) AS DOUBLE) AS iit_payroll, CAST(sum(CAST(iit_tax AS DECIMAL(38, 2))) AS DOUBLE) AS iit_tax,
+           CAST(sum(CAST(kwh AS DECIMAL(38, 2))) AS DOUBLE) AS kwh,
+           CAST(sum(CAST(iit_payroll AS DECIMAL(38, 2))) AS DOUBLE) AS iit_payroll,
+           CAST(sum(CAST(iit_tax AS DECIMAL(38, 2))) AS DOUBLE) AS iit_tax,
            avg(iit_employees) AS iit_employees_avg, avg(si_insured) AS si_insured_avg,
            sum(CASE WHEN out_n > 0 OR in_n > 0 THEN 1 ELSE 0 END) AS invoice_months
     FROM features_period

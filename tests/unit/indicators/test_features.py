@@ -122,3 +122,19 @@ def test_building_in_buckets_gives_the_same_tables(tmp_path: Path) -> None:
     finally:
         one.close()
         three.close()
+
+
+def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Path) -> None:
+    from taxloop.risk.library import load_library
+    from taxloop.risk.pipeline import run_scan
+    from taxloop.risk.scoring import ScoringParams
+
+    backend = DuckDBBackend(write_tables([City(0, n_base=3)], tmp_path), threads=1)
+    try:
+        specs = load_library(codes=["VAT_INPUT_EXCEEDS_OUTPUT"])
+        outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False)
+        assert [r.status for r in outcome.rules] == ["ok"]
+        built = {t for t in FEATURE_TABLES if backend.has_table(t)}
+        assert built == {"features_tin", "features_invoice_cells", "features_period", "features_entity"}
+    finally:
+        backend.close()

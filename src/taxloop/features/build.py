@@ -70,7 +70,10 @@ def render(template: str, present: set[str], bucket: int = 0, buckets: int = 1) 
         return source if source in present else empty_relation(source)
 
     def _bucket(match: re.Match[str]) -> str:
-        return "TRUE" if buckets <= 1 else f"(hash({match.group(1)}) % {buckets} = {bucket})"
+        if buckets <= 1:
+            return "TRUE"
+        # ((h % n) + n) % n: in [0, n) also where hash() is signed (Spark's is a 32-bit int)
+        return f"(((hash({match.group(1)}) % {buckets}) + {buckets}) % {buckets} = {bucket})"
 
     return _BUCKET.sub(_bucket, _PLACEHOLDER.sub(_fill, template))
 

@@ -4,9 +4,9 @@
 
 The analyst reads the raw contract tables with ``pandas.read_parquet``, builds monthly aggregates per TIN with
 ``groupby`` and applies each indicator's condition (parameters read from the same rule files). The engine builds
-the feature layer on DuckDB and runs the same ten rule files. Both answers are compared (the set of flagged
-taxpayers per indicator must be identical) and both are timed. The warehouse must have no ``entity_map``
-(taxpayer = TIN on both sides).
+the feature tables those ten rule files read (as ``taxloop scan --indicators`` does) on DuckDB and runs them.
+Both answers are compared (the set of flagged taxpayers per indicator must be identical) and both are timed.
+The warehouse must have no ``entity_map`` (taxpayer = TIN on both sides).
 """
 
 from __future__ import annotations
@@ -121,10 +121,9 @@ def main() -> None:
     ap.add_argument("--warehouse", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=None, help="JSON result file (default: WAREHOUSE/bench_pandas.json)")
     args = ap.parse_args()
-    from taxloop.features import build_features
-
     from taxloop.analytics.duckdb_backend import DuckDBBackend
     from taxloop.analytics.warehouse import Warehouse
+    from taxloop.features import build_features
     from taxloop.risk.library import load_library
     from taxloop.risk.scan import run_rules
 
@@ -136,11 +135,12 @@ def main() -> None:
 
     def engine() -> dict[str, set[str]]:
         backend = DuckDBBackend(wh)
-        build_features(backend)
+        build_features(backend, tables={t for s in specs for t in s.tables})  # what `scan --indicators` builds
         hits = run_rules(backend, specs, "bench", progress=False).hits.to_pandas()
         backend.close()
         return {c: set(hits.loc[hits["code"] == c, "subject_id"]) for c in CODES}
 
+    load_before = os.getloadavg()
     analyst, pandas_s, pandas_cpu = timed(lambda: analyst_indicators(monthly(args.warehouse), params))
     ours, engine_s, engine_cpu = timed(engine)
     per_code = {c: {"engine": len(ours[c]), "pandas": len(analyst[c]), "same": ours[c] == analyst[c]} for c in CODES}
@@ -151,6 +151,7 @@ def main() -> None:
         "speedup": round(pandas_s / engine_s, 2),
         "pandas_cpu_seconds": round(pandas_cpu, 1),
         "engine_cpu_seconds": round(engine_cpu, 1),
+        "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "same_hits": all(v["same"] for v in per_code.values()),
         "indicators": per_code,

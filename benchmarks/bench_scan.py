@@ -116,15 +116,22 @@ def floor(wh: Path, memory_limit: str) -> tuple[float, int]:
     return seconds, int(row[0])
 
 
-def run_scan(wh: Path, memory_limit: str, extra: list[str]) -> tuple[float, float, int]:
-    """Run ``taxloop scan`` in a child; returns (seconds, peak RSS in GB, exit code)."""
+def run_scan(wh: Path, memory_limit: str, extra: list[str]) -> tuple[float, float, float, int]:
+    """Run ``taxloop scan`` in a child; returns (seconds, CPU seconds user + sys, peak RSS in GB, exit code)."""
     src = os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parents[1] / "src")
     env = {**os.environ, "TAXLOOP_MEMORY_LIMIT": memory_limit, "PYTHONPATH": src}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "taxloop", "scan", "-w", str(wh), *extra], env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    return seconds, usage.ru_maxrss / 1024 / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024 / 1024, os.waitstatus_to_exitcode(status)
+
+
+def scan_phases(wh: Path) -> dict[str, float]:
+    """Seconds per phase (features, rules, scoring) from the newest scan report, if any."""
+    reports = sorted((wh / "reports").glob("scan-*.json"), key=lambda p: p.stat().st_mtime)
+    return dict(json.loads(reports[-1].read_text(encoding="utf-8"))["seconds"]) if reports else {}
 
 
 def main() -> None:
@@ -147,8 +154,9 @@ def main() -> None:
     else:
         tables = link_tables(args.work / "city", wh)
     prepare = time.perf_counter() - started
+    load_before = os.getloadavg()
     floor_s, invoices = floor(wh, args.memory_limit)
-    scan_s, peak_gb, code = run_scan(wh, args.memory_limit, args.scan_args)
+    scan_s, cpu_s, peak_gb, code = run_scan(wh, args.memory_limit, args.scan_args)
     result = {
         "taxpayers_generated": args.taxpayers,
         "months": args.months,
@@ -159,9 +167,12 @@ def main() -> None:
         "prepare_seconds": round(prepare, 1),
         "floor_seconds": round(floor_s, 2),
         "scan_seconds": round(scan_s, 1),
+        "scan_cpu_seconds": round(cpu_s, 1),
+        "scan_phases": scan_phases(wh),
         "ratio_to_floor": round(scan_s / floor_s, 1) if floor_s else None,
         "peak_rss_gb": round(peak_gb, 2),
         "scan_exit_code": code,
+        "load_average_before": load_before,
         "load_average": os.getloadavg(),
     }
     print(json.dumps(result, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -74,11 +75,17 @@ class DuckDBBackend:
 
     def materialize(self, name: str, sql: str) -> int:
         """COPY a query to ``derived/<name>/`` atomically (temp folder, then rename)."""
+        return self.materialize_parts(name, [sql])
+
+    def materialize_parts(self, name: str, sqls: Sequence[str]) -> int:
+        """COPY several queries (same columns) to ``derived/<name>/``, one Parquet part each, run one after the
+        other so that only one part's working set is in memory; atomic (temp folder, then rename)."""
         self.warehouse.ensure()
         tmp = self.warehouse.area("derived") / f".{name}.{uuid.uuid4().hex}"
         tmp.mkdir(parents=True)
-        target = str(tmp / "part-0.parquet").replace("'", "''")
-        self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        for i, sql in enumerate(sqls):
+            target = str(tmp / f"part-{i}.parquet").replace("'", "''")
+            self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
         self._swap_in(name, tmp)
         return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 

@@ -9,6 +9,7 @@ the contract's columns, so features that depend on it are simply zero or NULL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from importlib import resources
 
 from rich.progress import Progress
@@ -17,9 +18,20 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.contract.schema import load_contract
 
 #: Derived tables written, in build order (each may read the ones before it).
-FEATURE_TABLES = ("features_tin", "features_period", "features_year", "features_entity", "features_pairs")
+FEATURE_TABLES = (
+    "features_tin",
+    "features_invoice_cells",
+    "features_period",
+    "features_year",
+    "features_entity",
+    "features_pairs",
+)
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
+#: Taxpayers per bucket: a table whose SQL holds ``{bucket(col)}`` is built in ceil(TINs / this) parts, each
+#: over the TINs whose hash falls in it, so its joins and aggregates hold one part in memory at a time.
+TINS_PER_BUCKET = 300_000
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {
     "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
 }
@@ -49,34 +61,83 @@ def empty_relation(source: str) -> str:
     return f"(SELECT {cols} WHERE 1 = 0)"
 
 
-def render(template: str, present: set[str]) -> str:
-    """Fill ``{source}`` placeholders: the table itself when present, else an empty relation."""
+def render(template: str, present: set[str], bucket: int = 0, buckets: int = 1) -> str:
+    """Fill ``{source}`` placeholders (the table itself when present, else an empty relation) and
+    ``{bucket(col)}`` ones (``col``'s hash is in part ``bucket`` of ``buckets``; TRUE with one part)."""
 
     def _fill(match: re.Match[str]) -> str:
         source = match.group(1)
         return source if source in present else empty_relation(source)
 
-    return _PLACEHOLDER.sub(_fill, template)
+    def _bucket(match: re.Match[str]) -> str:
+        if buckets <= 1:
+            return "TRUE"
+        # ((h % n) + n) % n: in [0, n) also where hash() is signed (Spark's is a 32-bit int)
+        return f"(((hash({match.group(1)}) % {buckets}) + {buckets}) % {buckets} = {bucket})"
+
+    return _BUCKET.sub(_bucket, _PLACEHOLDER.sub(_fill, template))
 
 
-def build_features(backend: AnalyticsBackend, show_progress: bool = False) -> dict[str, int]:
-    """Materialise every feature table; returns the row count of each.
+def _materialize(backend: AnalyticsBackend, table: str, template: str, present: set[str], buckets: int) -> int:
+    if buckets <= 1 or not _BUCKET.search(template):
+        return backend.materialize(table, render(template, present))
+    parts = [render(template, present, k, buckets) for k in range(buckets)]
+    by_parts = getattr(backend, "materialize_parts", None)
+    if by_parts is not None:
+        return int(by_parts(table, parts))
+    return backend.materialize(table, " UNION ALL ".join(f"SELECT * FROM ({sql})" for sql in parts))
 
-    Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run.
+
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def depends_on(table: str) -> set[str]:
+    """The feature tables that ``table``'s SQL reads (found in its text, comments left out)."""
+    sql = _COMMENT.sub("", feature_sql(table))
+    return {t for t in FEATURE_TABLES if t != table and re.search(rf"\b{t}\b", sql)}
+
+
+def tables_needed(wanted: Iterable[str] | None = None) -> list[str]:
+    """Feature tables to build for ``wanted`` (names outside the feature layer are ignored), with every table
+    they read, in build order; ``None`` means all of them."""
+    if wanted is None:
+        return list(FEATURE_TABLES)
+    todo = [t for t in wanted if t in FEATURE_TABLES]
+    needed: set[str] = set()
+    while todo:
+        table = todo.pop()
+        if table not in needed:
+            needed.add(table)
+            todo.extend(depends_on(table))
+    return [t for t in FEATURE_TABLES if t in needed]
+
+
+def build_features(
+    backend: AnalyticsBackend,
+    show_progress: bool = False,
+    tables: Iterable[str] | None = None,
+    buckets: int | None = None,
+) -> dict[str, int]:
+    """Materialise the feature tables (all, or only ``tables`` and what they read); returns each one's row count.
+
+    Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run. The big
+    per-TIN tables are built in ``buckets`` parts (default: one per ``TINS_PER_BUCKET`` TINs).
     """
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
+    order = tables_needed(tables)
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:
-        task = progress.add_task("features 特征", total=len(FEATURE_TABLES))
-        for table in FEATURE_TABLES:
+        task = progress.add_task("features 特征", total=len(order))
+        for table in order:
             progress.update(task, description=f"features 特征: {table}")
-            sql = render(feature_sql(table), present)
             try:
-                counts[table] = backend.materialize(table, sql)
+                counts[table] = _materialize(backend, table, feature_sql(table), present, buckets or 1)
             except Exception as exc:
                 raise FeatureBuildError(f"building {table} failed: {exc}") from exc
             present.add(table)
+            if table == "features_tin" and buckets is None:
+                buckets = -(-counts[table] // TINS_PER_BUCKET)
             progress.advance(task)
     return counts

@@ -61,14 +61,24 @@ def new_scan_id() -> str:
     return datetime.now(UTC).strftime("S%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:4]
 
 
-def build_features_if_available(backend: AnalyticsBackend) -> dict[str, int] | None:
-    """Run the feature layer (``taxloop.features.build_features``) when that package is installed."""
+def build_features_if_available(
+    backend: AnalyticsBackend, specs: Sequence[RuleSpec] | None = None
+) -> dict[str, int] | None:
+    """Run the feature layer (``taxloop.features.build_features``) when that package is installed.
+
+    With ``specs``, only the feature tables those rules read (and what these read) are built, so a scan of a
+    few indicators does not pay for the whole layer; without, every feature table.
+    """
     try:
         module = importlib.import_module("taxloop.features")
     except ImportError:
         return None
     build = getattr(module, "build_features", None)
-    return dict(build(backend)) if build is not None else None
+    if build is None:
+        return None
+    if specs is None:
+        return dict(build(backend))
+    return dict(build(backend, tables={t for s in specs for t in s.tables}))
 
 
 def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
@@ -168,7 +178,7 @@ def run_scan(
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     if build_features:
-        build_features_if_available(backend)
+        build_features_if_available(backend, specs)
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
     result = run_rules(backend, specs, scan_id, periods, progress)

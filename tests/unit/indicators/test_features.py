@@ -7,12 +7,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from indicator_city import MONTHS, City
-from indicator_warehouse import build_warehouse
+from indicator_warehouse import build_warehouse, write_tables
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features import FEATURE_TABLES, build_features
-from taxloop.features.build import FeatureBuildError, empty_relation, render
+from taxloop.features.build import FeatureBuildError, empty_relation, render, tables_needed
 
 
 def _one(backend: DuckDBBackend, sql: str) -> dict[str, object]:
@@ -90,3 +90,51 @@ def test_render_fills_absent_sources_with_typed_empty_relations() -> None:
     sql = render("SELECT * FROM {invoices} JOIN {taxpayers} USING (tin)", present={"taxpayers"})
     assert "FROM (SELECT CAST(NULL AS VARCHAR) AS invoice_id" in sql and "JOIN taxpayers" in sql
     assert "CAST(NULL AS DECIMAL(18,2)) AS amount" in empty_relation("invoices")
+
+
+def test_only_the_tables_asked_for_and_what_they_read_are_built(tmp_path: Path) -> None:
+    cells = ["features_tin", "features_invoice_cells"]
+    assert tables_needed(["features_pairs", "vat_returns"]) == [*cells, "features_pairs"]
+    assert tables_needed(["features_year"]) == [*cells, "features_period", "features_year"]
+    assert tables_needed([]) == [] and tables_needed(None) == list(FEATURE_TABLES)
+    city = City(0, n_base=3)
+    backend = DuckDBBackend(write_tables([city], tmp_path), threads=1)
+    try:
+        counts = build_features(backend, tables=["features_pairs"])
+        assert list(counts) == ["features_tin", "features_invoice_cells", "features_pairs"]
+        assert not backend.has_table("features_period") and not backend.has_table("features_entity")
+    finally:
+        backend.close()
+
+
+def test_building_in_buckets_gives_the_same_tables(tmp_path: Path) -> None:
+    city = City(0, n_base=6)
+    one = DuckDBBackend(write_tables([city], tmp_path / "one"), threads=1)
+    three = DuckDBBackend(write_tables([city], tmp_path / "three"), threads=1)
+    try:
+        assert build_features(one, buckets=1) == build_features(three, buckets=3)
+        parts = sorted(p.name for p in (tmp_path / "three" / "derived" / "features_period").iterdir())
+        assert parts == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+        for table in FEATURE_TABLES:
+            a = one.query(f"SELECT * FROM {table} ORDER BY ALL").to_pylist()
+            b = three.query(f"SELECT * FROM {table} ORDER BY ALL").to_pylist()
+            assert a == b, table
+    finally:
+        one.close()
+        three.close()
+
+
+def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Path) -> None:
+    from taxloop.risk.library import load_library
+    from taxloop.risk.pipeline import run_scan
+    from taxloop.risk.scoring import ScoringParams
+
+    backend = DuckDBBackend(write_tables([City(0, n_base=3)], tmp_path), threads=1)
+    try:
+        specs = load_library(codes=["VAT_INPUT_EXCEEDS_OUTPUT"])
+        outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False)
+        assert [r.status for r in outcome.rules] == ["ok"]
+        built = {t for t in FEATURE_TABLES if backend.has_table(t)}
+        assert built == {"features_tin", "features_invoice_cells", "features_period", "features_entity"}
+    finally:
+        backend.close()

@@ -1,50 +1,43 @@
--- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices are read twice (seller side,
--- buyer side); returns and third-party monthly tables once each. Money is DOUBLE (analytics, not ledger).
+-- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
+-- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
+-- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN (bucket).
 WITH inv_out AS (
-    SELECT seller_tin AS tin,
-           strftime(issued_on, '%Y-%m') AS period,
-           count(*) AS out_n,
-           sum(CASE WHEN status = 'void' THEN 1 ELSE 0 END) AS out_void_n,
-           sum(CASE WHEN status = 'red' OR amount < 0 THEN 1 ELSE 0 END) AS out_red_n,
-           sum(CASE WHEN status <> 'void' THEN CAST(amount AS DOUBLE) ELSE 0 END) AS out_amount,
-           sum(CASE WHEN status <> 'void' THEN CAST(tax_amount AS DOUBLE) ELSE 0 END) AS out_tax,
-           sum(CASE WHEN status <> 'void' AND kind = 'special' THEN CAST(amount AS DOUBLE) ELSE 0 END)
-               AS out_special_amount,
-           sum(CASE WHEN status <> 'void' AND buyer_tin IS NULL THEN CAST(amount AS DOUBLE) ELSE 0 END)
-               AS out_consumer_amount,
-           sum(CASE WHEN status <> 'void' AND amount >= 1000
-                         AND amount >= 0.9 * power(10, ceil(log10(CAST(amount AS DOUBLE))))
-                    THEN 1 ELSE 0 END) AS out_near_quota_n,
-           sum(CASE WHEN status <> 'void' AND amount >= 1000 AND amount % 1000 = 0 THEN 1 ELSE 0 END) AS out_round_n,
-           sum(CASE WHEN status <> 'void' AND amount > 0 THEN 1 ELSE 0 END) AS out_positive_n
-    FROM {invoices}
-    GROUP BY seller_tin, strftime(issued_on, '%Y-%m')
+    SELECT seller_tin AS tin, month,
+           CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
+           CAST(sum(amount) AS DOUBLE) AS out_amount, CAST(sum(tax_amount) AS DOUBLE) AS out_tax,
+           CAST(sum(special_amount) AS DOUBLE) AS out_special_amount,
+           CAST(sum(CASE WHEN buyer_tin IS NULL THEN amount ELSE 0 END) AS DOUBLE) AS out_consumer_amount,
+           sum(near_quota_n) AS out_near_quota_n, sum(round_n) AS out_round_n, sum(positive_n) AS out_positive_n
+    FROM features_invoice_cells
+    WHERE {bucket(seller_tin)}
+    GROUP BY seller_tin, month
 ),
 inv_in AS (
-    SELECT i.buyer_tin AS tin,
-           strftime(i.issued_on, '%Y-%m') AS period,
-           count(*) AS in_n,
-           sum(CASE WHEN i.status <> 'void' THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_amount,
-           sum(CASE WHEN i.status <> 'void' AND i.kind = 'special' THEN CAST(i.tax_amount AS DOUBLE) ELSE 0 END)
-               AS in_special_tax,
-           sum(CASE WHEN i.status <> 'void'
-                         AND (s.status = 'abnormal' OR s.deregistered_on <= i.issued_on)
-                    THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_bad_seller_amount,
-           sum(CASE WHEN i.status <> 'void' AND datediff('day', s.registered_on, i.issued_on) < 180
-                    THEN CAST(i.amount AS DOUBLE) ELSE 0 END) AS in_new_seller_amount
-    FROM {invoices} AS i
-    LEFT JOIN features_tin AS s ON s.tin = i.seller_tin
-    WHERE i.buyer_tin IS NOT NULL
-    GROUP BY i.buyer_tin, strftime(i.issued_on, '%Y-%m')
+    SELECT buyer_tin AS tin, month,
+           CAST(sum(n) AS BIGINT) AS in_n, CAST(sum(amount) AS DOUBLE) AS in_amount,
+           CAST(sum(special_tax) AS DOUBLE) AS in_special_tax,
+           CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
+           CAST(sum(new_seller_amount) AS DOUBLE) AS in_new_seller_amount
+    FROM features_invoice_cells
+    WHERE buyer_tin IS NOT NULL AND {bucket(buyer_tin)}
+    GROUP BY buyer_tin, month
+),
+inv AS (
+    SELECT coalesce(o.tin, i.tin) AS tin, strftime(coalesce(o.month, i.month), '%Y-%m') AS period,
+           o.out_n, o.out_void_n, o.out_red_n, o.out_amount, o.out_tax, o.out_special_amount, o.out_consumer_amount,
+           o.out_near_quota_n, o.out_round_n, o.out_positive_n,
+           i.in_n, i.in_amount, i.in_special_tax, i.in_bad_seller_amount, i.in_new_seller_amount
+    FROM inv_out AS o
+    FULL OUTER JOIN inv_in AS i ON i.tin = o.tin AND i.month = o.month
 ),
 vat AS (
     SELECT tin, period,
            count(*) AS vat_returns_n,
-           sum(CAST(sales AS DOUBLE)) AS vat_sales,
-           sum(CAST(coalesce(exempt_sales, 0) AS DOUBLE)) AS vat_exempt_sales,
-           sum(CAST(output_tax AS DOUBLE)) AS vat_output,
-           sum(CAST(input_tax AS DOUBLE)) AS vat_input,
-           sum(CAST(tax_payable AS DOUBLE)) AS vat_payable,
+           CAST(sum(sales) AS DOUBLE) AS vat_sales,
+           CAST(sum(coalesce(exempt_sales, 0)) AS DOUBLE) AS vat_exempt_sales,
+           CAST(sum(output_tax) AS DOUBLE) AS vat_output,
+           CAST(sum(input_tax) AS DOUBLE) AS vat_input,
+           CAST(sum(tax_payable) AS DOUBLE) AS vat_payable,
            max(CASE WHEN year(filed_on) * 12 + month(filed_on) - 1
                          > CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
                          OR (year(filed_on) * 12 + month(filed_on) - 1
@@ -52,23 +45,27 @@ vat AS (
                              AND day(filed_on) > 15)
                     THEN 1 ELSE 0 END) AS vat_late
     FROM {vat_returns}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 iit AS (
     SELECT tin, period, count(*) AS iit_rows, sum(employees) AS iit_employees,
-           sum(CAST(payroll AS DOUBLE)) AS iit_payroll,
-           sum(CAST(tax_withheld AS DOUBLE)) AS iit_tax
+           CAST(sum(payroll) AS DOUBLE) AS iit_payroll,
+           CAST(sum(tax_withheld) AS DOUBLE) AS iit_tax
     FROM {iit_withholding}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 si AS (
-    SELECT tin, period, sum(insured_employees) AS si_insured, sum(CAST(contribution_base AS DOUBLE)) AS si_base
+    SELECT tin, period, sum(insured_employees) AS si_insured, CAST(sum(contribution_base) AS DOUBLE) AS si_base
     FROM {social_insurance}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 util AS (
-    SELECT tin, period, sum(CAST(kwh AS DOUBLE)) AS kwh, sum(CAST(coalesce(water_m3, 0) AS DOUBLE)) AS water_m3
+    SELECT tin, period, CAST(sum(kwh) AS DOUBLE) AS kwh, CAST(sum(coalesce(water_m3, 0)) AS DOUBLE) AS water_m3
     FROM {utilities}
+    WHERE {bucket(tin)}
     GROUP BY tin, period
 ),
 as_of AS (
@@ -76,14 +73,15 @@ as_of AS (
 ),
 pay AS (
     SELECT k.tin, k.period,
-           sum(CAST(k.amount_due AS DOUBLE)) AS pay_due,
-           sum(CAST(k.amount_paid AS DOUBLE)) AS pay_paid,
+           CAST(sum(k.amount_due) AS DOUBLE) AS pay_due,
+           CAST(sum(k.amount_paid) AS DOUBLE) AS pay_paid,
            sum(CASE WHEN k.paid_on > k.due_on THEN 1 ELSE 0 END) AS pay_late_n,
-           sum(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
-                    THEN CAST(k.amount_due - k.amount_paid AS DOUBLE) ELSE 0 END) AS pay_overdue_amount,
+           CAST(sum(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
+                         THEN k.amount_due - k.amount_paid ELSE 0 END) AS DOUBLE) AS pay_overdue_amount,
            max(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
                     THEN datediff('day', k.due_on, a.d) END) AS pay_overdue_days
     FROM {payments} AS k CROSS JOIN as_of AS a
+    WHERE {bucket(k.tin)}
     GROUP BY k.tin, k.period
 )
 SELECT k.tin, k.period,
@@ -112,8 +110,7 @@ SELECT k.tin, k.period,
        coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
 FROM (
     SELECT *
-    FROM inv_out
-    FULL OUTER JOIN inv_in USING (tin, period)
+    FROM inv
     FULL OUTER JOIN vat USING (tin, period)
     FULL OUTER JOIN iit USING (tin, period)
     FULL OUTER JOIN si USING (tin, period)

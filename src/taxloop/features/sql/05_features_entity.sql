@@ -1,6 +1,7 @@
 -- features_entity: one row per resolved taxpayer (entity_id from entity_map, else the TIN).
--- Attributes of its most recent registration, totals over every month and TIN, goods mix (one more
--- pass over invoices, by 3-character goods-code prefix) and land held.
+-- Attributes of its most recent registration, totals over every month and TIN, goods mix (by 3-character
+-- goods-code prefix, from features_invoice_cells) and land held. Money totals are summed as DECIMAL (exact, so
+-- the same on every engine) and stored as DOUBLE.
 WITH prim AS (
     SELECT entity_id, tin, region_code, industry_code, kind, vat_status, status, registered_capital,
            row_number() OVER (PARTITION BY entity_id ORDER BY registered_on DESC, tin DESC) AS rn
@@ -24,38 +25,50 @@ per AS (
            max(CASE WHEN vat_filed = 1 THEN pidx END) AS last_vat_pidx,
            max(CASE WHEN out_n > 0 THEN pidx END) AS last_out_pidx,
            sum(vat_filed) AS vat_months_filed,
-           sum(coalesce(vat_sales, 0)) AS vat_sales, sum(coalesce(vat_exempt_sales, 0)) AS vat_exempt_sales,
-           sum(coalesce(vat_output, 0)) AS vat_output, sum(coalesce(vat_input, 0)) AS vat_input,
-           sum(coalesce(vat_payable, 0)) AS vat_payable,
+           CAST(sum(CAST(coalesce(vat_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_sales,
+           CAST(sum(CAST(coalesce(vat_exempt_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_exempt_sales,
+           CAST(sum(CAST(coalesce(vat_output, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_output,
+           CAST(sum(CAST(coalesce(vat_input, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_input,
+           CAST(sum(CAST(coalesce(vat_payable, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_payable,
            sum(out_n) AS out_n, sum(out_void_n) AS out_void_n, sum(out_red_n) AS out_red_n,
-           sum(out_amount) AS out_amount, sum(out_tax) AS out_tax, sum(out_special_amount) AS out_special_amount,
+           CAST(sum(CAST(out_amount AS DECIMAL(38, 2))) AS DOUBLE) AS out_amount,
+           CAST(sum(CAST(out_tax AS DECIMAL(38, 2))) AS DOUBLE) AS out_tax,
+           CAST(sum(CAST(out_special_amount AS DECIMAL(38, 2))) AS DOUBLE) AS out_special_amount,
            sum(out_near_quota_n) AS out_near_quota_n, sum(out_round_n) AS out_round_n,
            sum(out_positive_n) AS out_positive_n,
-           sum(in_n) AS in_n, sum(in_amount) AS in_amount, sum(in_special_tax) AS in_special_tax,
-           sum(in_bad_seller_amount) AS in_bad_seller_amount, sum(in_new_seller_amount) AS in_new_seller_amount,
-           sum(kwh) AS kwh, sum(iit_payroll) AS iit_payroll, sum(iit_tax) AS iit_tax,
+           sum(in_n) AS in_n,
+           CAST(sum(CAST(in_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_amount,
+           CAST(sum(CAST(in_special_tax AS DECIMAL(38, 2))) AS DOUBLE) AS in_special_tax,
+           CAST(sum(CAST(in_bad_seller_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_bad_seller_amount,
+           CAST(sum(CAST(in_new_seller_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_new_seller_amount,
+           CAST(sum(CAST(kwh AS DECIMAL(38, 2))) AS DOUBLE) AS kwh,
+           CAST(sum(CAST(iit_payroll AS DECIMAL(38, 2))) AS DOUBLE) AS iit_payroll,
+           CAST(sum(CAST(iit_tax AS DECIMAL(38, 2))) AS DOUBLE) AS iit_tax,
            sum(iit_filed) AS iit_months_filed, avg(iit_employees) AS iit_employees_avg,
-           avg(si_insured) AS si_insured_avg, sum(si_base) AS si_base,
-           sum(pay_due) AS pay_due, sum(pay_paid) AS pay_paid, sum(pay_late_n) AS pay_late_n,
-           sum(pay_overdue_amount) AS pay_overdue_amount, max(pay_overdue_days) AS pay_overdue_days
+           avg(si_insured) AS si_insured_avg, CAST(sum(CAST(si_base AS DECIMAL(38, 2))) AS DOUBLE) AS si_base,
+           CAST(sum(CAST(pay_due AS DECIMAL(38, 2))) AS DOUBLE) AS pay_due,
+           CAST(sum(CAST(pay_paid AS DECIMAL(38, 2))) AS DOUBLE) AS pay_paid,
+           sum(pay_late_n) AS pay_late_n,
+           CAST(sum(CAST(pay_overdue_amount AS DECIMAL(38, 2))) AS DOUBLE) AS pay_overdue_amount,
+           max(pay_overdue_days) AS pay_overdue_days
     FROM features_period
     GROUP BY entity_id
 ),
 goods AS (
     SELECT tin, g, sum(sold) AS sold, sum(bought) AS bought
     FROM (
-        SELECT seller_tin AS tin, substr(goods_code, 1, 3) AS g, CAST(amount AS DOUBLE) AS sold, 0.0 AS bought
-        FROM {invoices} WHERE status <> 'void'
+        SELECT seller_tin AS tin, goods_prefix AS g, amount AS sold, 0 AS bought
+        FROM features_invoice_cells
         UNION ALL
-        SELECT buyer_tin AS tin, substr(goods_code, 1, 3) AS g, 0.0 AS sold, CAST(amount AS DOUBLE) AS bought
-        FROM {invoices} WHERE status <> 'void' AND buyer_tin IS NOT NULL
+        SELECT buyer_tin AS tin, goods_prefix AS g, 0 AS sold, amount AS bought
+        FROM features_invoice_cells WHERE buyer_tin IS NOT NULL
     ) AS x
     GROUP BY tin, g
 ),
 goods_e AS (
     SELECT coalesce(t.entity_id, gg.tin) AS entity_id,
-           sum(gg.sold) AS goods_sold,
-           sum(CASE WHEN gg.sold > 0 AND gg.bought <= 0 THEN gg.sold ELSE 0 END) AS goods_sold_unbought,
+           CAST(sum(gg.sold) AS DOUBLE) AS goods_sold,
+           CAST(sum(CASE WHEN gg.sold > 0 AND gg.bought <= 0 THEN gg.sold ELSE 0 END) AS DOUBLE) AS goods_sold_unbought,
            count(DISTINCT CASE WHEN gg.sold > 0 THEN gg.g END) AS goods_sold_n,
            count(DISTINCT CASE WHEN gg.bought > 0 THEN gg.g END) AS goods_bought_n
     FROM goods AS gg LEFT JOIN features_tin AS t ON t.tin = gg.tin
@@ -64,7 +77,7 @@ goods_e AS (
 as_of AS (SELECT max(pidx) AS pidx FROM features_period),
 land AS (
     SELECT coalesce(t.entity_id, l.holder_id) AS entity_id, count(*) AS land_parcels_n,
-           sum(CAST(l.area_m2 AS DOUBLE)) AS land_area_m2, min(l.held_from) AS land_held_from
+           CAST(sum(l.area_m2) AS DOUBLE) AS land_area_m2, min(l.held_from) AS land_held_from
     FROM {land_parcels} AS l
     LEFT JOIN features_tin AS t ON t.tin = l.holder_id
     CROSS JOIN as_of

@@ -1,15 +1,22 @@
 -- features_year: one row per TIN and calendar year: the monthly features rolled up, the CIT return,
--- customs exports/imports and land-use / property declarations of the year.
+-- customs exports/imports and land-use / property declarations of the year. Money is summed as DECIMAL (the
+-- monthly DOUBLE values are whole cents, cast back exactly) so the totals are the same on every engine.
 WITH py AS (
     SELECT tin, year, min(entity_id) AS entity_id,
            count(*) AS months_n,
            sum(vat_filed) AS vat_months_filed,
-           sum(coalesce(vat_sales, 0)) AS vat_sales, sum(coalesce(vat_exempt_sales, 0)) AS vat_exempt_sales,
-           sum(coalesce(vat_output, 0)) AS vat_output, sum(coalesce(vat_input, 0)) AS vat_input,
-           sum(coalesce(vat_payable, 0)) AS vat_payable,
-           sum(out_amount) AS out_amount, sum(out_tax) AS out_tax, sum(in_amount) AS in_amount,
-           sum(in_special_tax) AS in_special_tax,
-           sum(kwh) AS kwh, sum(iit_payroll) AS iit_payroll, sum(iit_tax) AS iit_tax,
+           CAST(sum(CAST(coalesce(vat_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_sales,
+           CAST(sum(CAST(coalesce(vat_exempt_sales, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_exempt_sales,
+           CAST(sum(CAST(coalesce(vat_output, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_output,
+           CAST(sum(CAST(coalesce(vat_input, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_input,
+           CAST(sum(CAST(coalesce(vat_payable, 0) AS DECIMAL(38, 2))) AS DOUBLE) AS vat_payable,
+           CAST(sum(CAST(out_amount AS DECIMAL(38, 2))) AS DOUBLE) AS out_amount,
+           CAST(sum(CAST(out_tax AS DECIMAL(38, 2))) AS DOUBLE) AS out_tax,
+           CAST(sum(CAST(in_amount AS DECIMAL(38, 2))) AS DOUBLE) AS in_amount,
+           CAST(sum(CAST(in_special_tax AS DECIMAL(38, 2))) AS DOUBLE) AS in_special_tax,
+           CAST(sum(CAST(kwh AS DECIMAL(38, 2))) AS DOUBLE) AS kwh,
+           CAST(sum(CAST(iit_payroll AS DECIMAL(38, 2))) AS DOUBLE) AS iit_payroll,
+           CAST(sum(CAST(iit_tax AS DECIMAL(38, 2))) AS DOUBLE) AS iit_tax,
            avg(iit_employees) AS iit_employees_avg, avg(si_insured) AS si_insured_avg,
            sum(CASE WHEN out_n > 0 OR in_n > 0 THEN 1 ELSE 0 END) AS invoice_months
     FROM features_period
@@ -17,28 +24,28 @@ WITH py AS (
 ),
 cit AS (
     SELECT tin, year, count(*) AS cit_filed,
-           sum(CAST(revenue AS DOUBLE)) AS cit_revenue, sum(CAST(cost AS DOUBLE)) AS cit_cost,
-           sum(CAST(expenses AS DOUBLE)) AS cit_expenses, sum(CAST(profit AS DOUBLE)) AS cit_profit,
-           sum(CAST(taxable_income AS DOUBLE)) AS cit_taxable_income, sum(CAST(tax_payable AS DOUBLE)) AS cit_tax,
-           sum(CAST(coalesce(rnd_deduction, 0) AS DOUBLE)) AS cit_rnd,
-           sum(CAST(coalesce(inventory_end, 0) AS DOUBLE)) AS cit_inventory_end
+           CAST(sum(revenue) AS DOUBLE) AS cit_revenue, CAST(sum(cost) AS DOUBLE) AS cit_cost,
+           CAST(sum(expenses) AS DOUBLE) AS cit_expenses, CAST(sum(profit) AS DOUBLE) AS cit_profit,
+           CAST(sum(taxable_income) AS DOUBLE) AS cit_taxable_income, CAST(sum(tax_payable) AS DOUBLE) AS cit_tax,
+           CAST(sum(coalesce(rnd_deduction, 0)) AS DOUBLE) AS cit_rnd,
+           CAST(sum(coalesce(inventory_end, 0)) AS DOUBLE) AS cit_inventory_end
     FROM {cit_returns}
     GROUP BY tin, year
 ),
 cus AS (
     SELECT tin, year(declared_on) AS year,
-           sum(CASE WHEN direction = 'export' THEN CAST(value AS DOUBLE) ELSE 0 END) AS customs_export,
-           sum(CASE WHEN direction = 'import' THEN CAST(value AS DOUBLE) ELSE 0 END) AS customs_import
+           CAST(sum(CASE WHEN direction = 'export' THEN value ELSE 0 END) AS DOUBLE) AS customs_export,
+           CAST(sum(CASE WHEN direction = 'import' THEN value ELSE 0 END) AS DOUBLE) AS customs_import
     FROM {customs_declarations}
     GROUP BY tin, year(declared_on)
 ),
 oth AS (
     SELECT tin, year(period_start) AS year,
            sum(CASE WHEN tax_type = 'land_use' THEN 1 ELSE 0 END) AS land_use_returns,
-           sum(CASE WHEN tax_type = 'land_use' THEN CAST(base AS DOUBLE) ELSE 0 END) AS land_use_base,
+           CAST(sum(CASE WHEN tax_type = 'land_use' THEN base ELSE 0 END) AS DOUBLE) AS land_use_base,
            sum(CASE WHEN tax_type = 'property' THEN 1 ELSE 0 END) AS property_returns,
            sum(CASE WHEN tax_type = 'deed' THEN 1 ELSE 0 END) AS deed_returns,
-           sum(CASE WHEN tax_type = 'deed' THEN CAST(base AS DOUBLE) ELSE 0 END) AS deed_base
+           CAST(sum(CASE WHEN tax_type = 'deed' THEN base ELSE 0 END) AS DOUBLE) AS deed_base
     FROM {other_returns}
     GROUP BY tin, year(period_start)
 ),

@@ -18,7 +18,9 @@ other, within a short time. The search therefore:
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -38,6 +40,7 @@ class CycleOptions:
     max_length: int = 6
     min_value_ratio: float = 0.5
     max_span_days: int = 30
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
 
 
 @dataclass
@@ -70,8 +73,10 @@ def _search(
     span: int,
     ratio: float,
     out: np.ndarray,
+    first: int,
+    last: int,
 ) -> int:  # pragma: no cover - compiled; covered through find_cycles
-    """Depth-first search from every edge (edges sorted by seller, then day); writes closed paths to ``out``.
+    """Depth-first search from edges ``first..last-1`` (sorted by seller, then day); closed paths go to ``out``.
 
     Returns how many were found (more than ``len(out)`` means ``out`` was too small). A path of
     ``k`` firms is extended only while ``k < max_length``; a step must start on or after the previous
@@ -81,7 +86,7 @@ def _search(
     nodes = np.empty(max_length + 1, np.int64)
     pos = np.empty(max_length + 1, np.int64)
     hi = np.empty(max_length + 1, np.int64)
-    for i in range(len(dst)):
+    for i in range(first, last):
         s0, v0, t0 = src[i], val[i], day[i]
         nodes[0], nodes[1] = s0, dst[i]
         depth = 1
@@ -121,9 +126,9 @@ def _search(
 
 def _numbered(edges: pa.Table, options: CycleOptions) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """Firm names in TIN order and the positive edges above the floor with firm numbers, value and day."""
-    edges = edges.filter(
-        pc.and_(pc.greater(edges["value"], 0), pc.greater_equal(edges["value"], options.min_edge_value))
-    )
+    usable = pc.and_(pc.greater(edges["value"], 0), pc.greater_equal(edges["value"], options.min_edge_value))
+    if not pc.all(usable).as_py():
+        edges = edges.filter(usable)
     sellers = pc.cast(edges["seller_tin"], pa.string()).combine_chunks()
     encoded = pa.concat_arrays([sellers, pc.cast(edges["buyer_tin"], pa.string()).combine_chunks()]).dictionary_encode()
     names = encoded.dictionary
@@ -155,12 +160,21 @@ def find_cycles(edges: pa.Table, options: CycleOptions | None = None) -> CycleRe
     s, b, v, t = (cols[k][keep][order] for k in ("s", "b", "v", "t"))
     off = np.searchsorted(s, np.arange(n + 1), "left").astype(np.int64)
     ratio, span = float(options.min_value_ratio), int(options.max_span_days)
-    out = np.empty((1024, options.max_length), np.int64)
-    found = _search(off, b, v, t, s, options.max_length, span, ratio, out)
-    if found > len(out):
-        out = np.empty((found, options.max_length), np.int64)
-        found = _search(off, b, v, t, s, options.max_length, span, ratio, out)
-    closed = sorted((int((row >= 0).sum()), tuple(int(x) for x in row if x >= 0)) for row in out[:found])
+
+    def search(first: int, last: int) -> np.ndarray:
+        out = np.empty((1024, options.max_length), np.int64)
+        found = _search(off, b, v, t, s, options.max_length, span, ratio, out, first, last)
+        if found > len(out):
+            out = np.empty((found, options.max_length), np.int64)
+            found = _search(off, b, v, t, s, options.max_length, span, ratio, out, first, last)
+        return out[:found]
+
+    # the compiled search releases the GIL: one thread per core, each on a contiguous share of the start edges
+    bounds = np.linspace(0, len(b), options.threads + 1).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=options.threads) as pool:
+        parts = list(pool.map(search, bounds[:-1].tolist(), bounds[1:].tolist()))
+    rows = np.concatenate(parts) if parts else np.zeros((0, options.max_length), np.int64)
+    closed = sorted((int((row >= 0).sum()), tuple(int(x) for x in row if x >= 0)) for row in rows)
     seen: set[tuple[int, ...]] = set()
     for _, path in closed:
         key = tuple(sorted(path))

@@ -6,14 +6,14 @@ other, within a short time. The search therefore:
 1. numbers the firms in TIN order and reduces the graph (scipy): drops edges below a value floor and
    hub firms (more than ``max_degree`` partners), keeps only edges inside strongly connected
    components of 2+ firms;
-2. grows paths edge by edge (DuckDB, in memory, integer ids) from every edge, keeping only steps whose value is
-   within ``min_value_ratio`` of the first edge's value and whose first invoice date is not before
-   the previous step's and at most ``max_span_days`` after the first one; a path that returns to
-   its first firm within ``max_length`` firms is a cycle. Each cycle is reported once (the rotation
-   starting at its earliest edge, ties by TIN). Each step is an equi-join on (firm, time bucket of
-   ``max_span_days`` days, log-value bucket of width ``-ln(min_value_ratio)``) against the two time
-   and three value buckets a consistent step can fall in, so a path meets only the few edges of
-   its firm that are near it in time and value, not all of them.
+2. grows paths depth-first from every edge (compiled with numba, integer ids, edges sorted by
+   seller then first day), keeping only steps whose value is within ``min_value_ratio`` of the
+   first edge's value and whose first invoice date is not before the previous step's and at most
+   ``max_span_days`` after the first one (a binary search finds that window among the firm's
+   edges). A path is extended while it has fewer than ``max_length`` firms, so a cycle has at most
+   ``max_length - 1`` firms. Each cycle is reported once (the rotation starting at its earliest
+   edge, ties by TIN). The start edges are shared among ``threads`` threads (the search releases
+   the GIL).
 """
 
 from __future__ import annotations

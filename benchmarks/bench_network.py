@@ -66,17 +66,20 @@ def main() -> None:
     ap.add_argument("--invoices", type=int, default=1_000_000)
     ap.add_argument("--city", type=Path, default=None, help="synthetic city folder (Parquet) instead")
     ap.add_argument("--memory-limit", default="12GB")
+    ap.add_argument("--data", type=Path, default=None, help="keep the generated warehouse here (reused if present)")
     args = ap.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="bench_network_"))
+    root = args.data or Path(tempfile.mkdtemp(prefix="bench_network_"))
     try:
         t0 = time.perf_counter()
         if args.city:
             mount_city(args.city, root)
-        else:
+        elif not (root / "tables" / "invoices").exists():
             generate(root, args.invoices)
+        shutil.rmtree(root / "derived", ignore_errors=True)
         print(f"data ready in {time.perf_counter() - t0:.1f}s", flush=True)
         backend = DuckDBBackend(Warehouse(root).ensure(), memory_limit=args.memory_limit)
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
 
         def step(message: str) -> None:
             print(f"  {time.perf_counter() - t0:7.1f}s {message}", flush=True)
@@ -85,12 +88,14 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         print(f"{report}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(f"network wall time {seconds:.1f}s; peak RSS {peak:.2f} GB")
+        cpu = time.process_time() - cpu0
+        print(f"network wall time {seconds:.1f}s; CPU {cpu:.1f}s; peak RSS {peak:.2f} GB")
         if args.city:
             print(f"gangs: {score_gangs(backend, args.city)}")
         backend.close()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.data is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

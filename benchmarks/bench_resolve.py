@@ -56,6 +56,7 @@ def main() -> None:
         wh = Warehouse(root).ensure()
         backend = DuckDBBackend(wh, memory_limit=args.memory_limit)
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
 
         def step(message: str) -> None:
             print(f"  {time.perf_counter() - t0:7.1f}s {message}", flush=True)
@@ -69,7 +70,8 @@ def main() -> None:
             found = entity_lookup(backend.query("SELECT registration_id, entity_id FROM entity_map"))
             score = pairwise_score(found, truth)
         print(f"records={report.records:,} entities={report.entities:,} candidate_pairs={report.candidate_pairs:,}")
-        print(f"resolve wall time {seconds:.1f}s; peak RSS {_peak_gb():.2f} GB")
+        cpu = time.process_time() - cpu0
+        print(f"resolve wall time {seconds:.1f}s; CPU {cpu:.1f}s; peak RSS {_peak_gb():.2f} GB")
         print(
             f"pairwise precision={score.precision} recall={score.recall} F1={score.f1} "
             f"(true pairs {score.true_pairs:,})"

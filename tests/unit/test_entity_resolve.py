@@ -64,3 +64,24 @@ def test_absent_taxpayers_is_a_clear_error(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path).ensure()
     with pytest.raises(ValueError, match="taxpayers is absent"):
         resolve(DuckDBBackend(wh), wh.reports)
+
+
+def test_training_on_a_sample_keeps_tin_chains_whole_and_f1_high() -> None:
+    from taxloop.entity.model import training_sample
+    from taxloop.entity.records import prepare_records
+    from taxloop.entity.resolve import resolve_records
+
+    taxpayers, changes, truth = make_registrations(3000, dup_share=0.1, seed=5)
+    pairs = list(zip(changes["old_value"].to_pylist(), changes["new_value"].to_pylist(), strict=True))
+    records = prepare_records(taxpayers, pairs)
+    sample = training_sample(records, 1000)
+    assert 500 < sample.num_rows < 1500
+    sampled_roots = set(sample["tin_root"].to_pylist())
+    whole = [r for r in records["tin_root"].to_pylist() if r in sampled_roots]
+    assert len(whole) == sample.num_rows  # every record of a sampled TIN chain is in the sample
+    entity_map, _pairs, _model, _report = resolve_records(
+        records, 0.95, ModelOptions(u_max_pairs=1e5, seed=3, train_max_records=1000)
+    )
+    score = pairwise_score(entity_lookup(entity_map), truth)
+    assert score.true_pairs > 200
+    assert score.f1 >= 0.95, score

@@ -83,7 +83,27 @@ def _run(sql: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_every_network_rule_has_a_case() -> None:
-    assert {s.code for s in load_rules(FOLDER)} == set(CASES)
+    assert {s.code for s in load_rules(FOLDER)} == set(CASES) | {"NET_BUYER_SPIKE"}
+
+
+def test_buyer_spike_fires_on_the_spike_month_only() -> None:
+    spec = next(s for s in load_rules(FOLDER) if s.code == "NET_BUYER_SPIKE")
+    # HIT: 2-3 buyers a month, then 30 in 2024-05; MISS: always about 20 buyers (no spike)
+    degrees = {"HIT": [2, 3, 2, 30, 3], "MISS": [20, 22, 19, 25, 21]}
+    rows = [
+        {"tin": tin, "period": f"2024-0{m + 1}", "out_degree": d, "in_degree": 1, "out_value": 1e5 * d}
+        for tin, ds in degrees.items()
+        for m, d in enumerate(ds)
+    ]
+    con = duckdb.connect()
+    try:
+        con.register("network_period", pa.Table.from_pylist(rows))
+        con.register("entity_map", pa.table({"registration_id": ["r1"], "tin": ["HIT"], "entity_id": ["E-HIT"]}))
+        hits = con.sql(compile_rule(spec)).to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    assert [(h["subject_id"], h["period"], h["value"]) for h in hits] == [("E-HIT", "2024-04", 30.0)]
+    assert hits[0]["threshold"] == 12.0 and "buyers=30" in hits[0]["evidence"]
 
 
 @pytest.mark.parametrize("code", sorted(CASES))

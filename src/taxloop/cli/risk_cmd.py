@@ -69,7 +69,8 @@ def _indicators_app() -> typer.Typer:
         known = None
         if warehouse is not None:
             _, backend = _backend(warehouse)
-            known = set(backend.table_names()) | {"features_period", "features_entity", "network_features"}
+            derived = {"features_period", "features_entity", "network_features", "network_period"}
+            known = set(backend.table_names()) | derived
         issues = lint_library(folder, known)
         table = Table("level / 级别", "code / 代码", "problem / 问题", "file / 文件")
         for i in issues:

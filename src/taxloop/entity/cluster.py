@@ -8,10 +8,11 @@ smallest registration_id of the cluster: stable as long as that record exists, r
 
 from __future__ import annotations
 
-import igraph as ig
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 def _codes(ids: pa.Array, values: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -22,13 +23,15 @@ def cluster_records(records: pa.Table, pairs: pa.Table, threshold: float, same_t
     """``entity_map`` rows ``registration_id, tin, entity_id`` for every record (connected components)."""
     ids = pc.cast(records["unique_id"], pa.string()).combine_chunks()
     n = len(ids)
+    if n == 0:
+        return pa.table({"registration_id": ids, "tin": records["tin"], "entity_id": ids})
     edges: list[np.ndarray] = []
     if pairs.num_rows:
         strong = pairs.filter(pc.greater_equal(pairs["match_probability"], threshold))
         left = _codes(ids, pc.cast(strong["registration_id_l"], pa.string()))
         right = _codes(ids, pc.cast(strong["registration_id_r"], pa.string()))
         edges.append(np.stack([left, right], axis=1))
-    if same_tin and n:
+    if same_tin:
         roots = records["tin_root"].combine_chunks()
         valid = pc.invert(pc.is_null(roots)).to_numpy(zero_copy_only=False)
         idx = np.nonzero(valid)[0]
@@ -42,13 +45,15 @@ def cluster_records(records: pa.Table, pairs: pa.Table, threshold: float, same_t
             edges.append(np.stack([idx[order], head], axis=1))
     all_edges = np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
     all_edges = all_edges[(all_edges[:, 0] >= 0) & (all_edges[:, 1] >= 0) & (all_edges[:, 0] != all_edges[:, 1])]
-    graph = ig.Graph(n=n, edges=all_edges.tolist(), directed=False)
-    membership = np.asarray(graph.connected_components().membership, dtype=np.int64)
-    # smallest registration_id per component
-    sort_idx = np.asarray(pc.sort_indices(ids).to_numpy(zero_copy_only=False))
-    smallest = np.full(membership.max() + 1 if n else 0, -1, dtype=np.int64)
-    for i in sort_idx[::-1]:
-        smallest[membership[i]] = i
+    graph = csr_matrix((np.ones(len(all_edges), dtype=np.int8), (all_edges[:, 0], all_edges[:, 1])), shape=(n, n))
+    membership = np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
+    # smallest registration_id per component: the lowest sort rank of its records
+    rank = np.empty(n, dtype=np.int64)
+    sort_idx = np.asarray(pc.sort_indices(ids).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rank[sort_idx] = np.arange(n)
+    lowest = np.full(membership.max() + 1, n, dtype=np.int64)
+    np.minimum.at(lowest, membership, rank)
+    smallest = sort_idx[lowest]
     entity_ids = pc.binary_join_element_wise("E", pc.take(ids, pa.array(smallest[membership])), "")
     return pa.table({"registration_id": ids, "tin": records["tin"], "entity_id": entity_ids})
 

@@ -3,7 +3,11 @@
 Comparisons (only for columns with data): TIN (same TIN or TIN-change chain / one or two typos),
 normalised name (exact / Jaro-Winkler), legal representative, phone, address, region and birth date.
 Training needs no labels: u from random pairs, the prior from near-certain rules, m by EM on two
-blockings (same TIN chain, same name). Runs on DuckDB by default; on Spark through Splink's SparkAPI.
+blockings (same TIN chain, same name). Above ``train_max_records`` records, m and u are estimated on a
+sample of whole TIN chains and the model is then applied to all records (the prior re-estimated on
+them). Blocking: same TIN chain, name, legal representative or phone; same address only together with
+the first character of the name or the birth date (same address alone pairs every firm of a building).
+Runs on DuckDB by default; on Spark through Splink's SparkAPI.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class ModelOptions:
     """Tunables of the model (defaults fit registration data of a city)."""
 
     u_max_pairs: float = 1e6
+    train_max_records: int = 200_000
     seed: int = 20261123
     prior_recall: float = 0.7
     pair_floor: float = 0.5
@@ -46,7 +51,8 @@ class ModelOptions:
             ["name_norm"],
             ["legal_rep_id"],
             ["phone"],
-            ["address"],
+            ["address", "substr(name_norm, 1, 1)"],
+            ["address", "birth_date"],
             ["birth_date", "substr(name_norm, 1, 1)"],
         ]
     )
@@ -126,24 +132,54 @@ def _register(db_api: Any, records: pa.Table, options: ModelOptions) -> Any:
     return db_api.register(table, dataset_display_name="registrations")
 
 
-def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
-    """A Splink linker over ``records`` with parameters estimated without labels."""
-    from splink import Linker, block_on
+def training_sample(records: pa.Table, max_records: int) -> pa.Table:
+    """At most about ``max_records`` records, whole TIN chains at a time (a hash bucket of ``tin_root``).
 
-    options = options or ModelOptions()
-    if records.num_rows < 2:
-        raise ValueError("entity resolution needs at least two registration records")
-    db_api = _db_api(options)
-    sdf = _register(db_api, records.select(["unique_id", *MATCH_COLUMNS]), options)
-    linker = Linker(sdf, build_settings(records, options), log_level=logging.WARNING)
-    columns = active_columns(records)
+    Keeping every record of a sampled TIN chain keeps its duplicates together, so EM still sees them.
+    """
+    if records.num_rows <= max_records:
+        return records
+    buckets = -(-records.num_rows // max_records)
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("records", records)
+        return con.sql(
+            f"SELECT * FROM records WHERE hash(coalesce(tin_root, unique_id)) % {int(buckets)} = 0"
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _estimate_prior(linker: Any, records: pa.Table, options: ModelOptions) -> None:
+    from splink import block_on
+
     certain: list[Any] = [block_on("tin_root", "name_norm")]
-    if "legal_rep_id" in columns:
+    if "legal_rep_id" in active_columns(records):
         certain.append(block_on("name_norm", "legal_rep_id"))
     try:
         linker.training.estimate_probability_two_random_records_match(certain, recall=options.prior_recall)
     except Exception as exc:  # too few certain pairs in tiny data sets: keep the default prior
         log.warning("prior not estimated (%s); keeping Splink's default", exc)
+
+
+def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
+    """A Splink linker over ``records`` with parameters estimated without labels.
+
+    m and u are estimated on :func:`training_sample` (at most ``train_max_records`` records); the
+    prior (probability that two random records match) on all records, since it depends on their number.
+    """
+    from splink import Linker, block_on
+
+    options = options or ModelOptions()
+    if records.num_rows < 2:
+        raise ValueError("entity resolution needs at least two registration records")
+    records = records.select(["unique_id", *MATCH_COLUMNS])
+    sample = training_sample(records, options.train_max_records)
+    settings = build_settings(records, options)
+    linker = Linker(_register(_db_api(options), sample, options), settings, log_level=logging.WARNING)
+    _estimate_prior(linker, sample, options)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
     for rule in (["tin_root"], ["name_norm"]):
         try:
@@ -152,7 +188,11 @@ def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
             )
         except Exception as exc:  # EM can fail on tiny or degenerate data; starting values stay
             log.warning("EM blocked on %s not run: %s", rule, exc)
-    return linker
+    if sample.num_rows == records.num_rows:
+        return linker
+    full = Linker(_register(_db_api(options), records, options), model_json(linker), log_level=logging.WARNING)
+    _estimate_prior(full, records, options)
+    return full
 
 
 def predict_pairs(linker: Any, options: ModelOptions | None = None) -> pa.Table:

@@ -74,7 +74,7 @@ def analyze_network(
     note = step or (lambda _msg: None)
     started = time.perf_counter()
     note("aggregating the invoice graph / 汇总发票网络")
-    n_edges, n_firms = build_base(backend, options.window, options.new_days)
+    n_edges, n_firms = build_base(backend, options.window, options.new_days, note)
     note("finding short cycles / 查找闭环")
     edges = backend.query("SELECT seller_tin, buyer_tin, value, first_on FROM network_edges")
     cycles = find_cycles(edges, options.cycles)

@@ -11,6 +11,7 @@ staff per million yuan and kWh per 10,000 yuan of monthly output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from taxloop.analytics.backend import AnalyticsBackend
@@ -43,12 +44,47 @@ def invoices_sql(window: Window) -> str:
     )
 
 
-def edges_sql(window: Window) -> str:
-    """One row per (seller, buyer): total value, invoice count, first and last invoice date."""
+def flows_sql(window: Window) -> str:
+    """The daily trading graph (first pass over the invoices): one row per seller, buyer and day."""
     return (
-        f"SELECT seller_tin, buyer_tin, sum(amount) AS value, count(*) AS invoices, "
-        f"min(issued_on) AS first_on, max(issued_on) AS last_on FROM ({invoices_sql(window)}) GROUP BY 1, 2"
+        "SELECT seller_tin, buyer_tin, issued_on, sum(amount) AS value, count(*) AS invoices "
+        f"FROM ({invoices_sql(window)}) GROUP BY ALL"
     )
+
+
+def goods_sql(window: Window) -> str:
+    """Goods bought and sold per firm (second and last pass): ``tin, goods_code, side ('in'/'out'), value``."""
+    return (
+        "SELECT coalesce(seller_tin, buyer_tin) AS tin, goods_code,"
+        " CASE WHEN seller_tin IS NULL THEN 'in' ELSE 'out' END AS side, value FROM ("
+        "SELECT seller_tin, buyer_tin, goods_code, sum(amount) AS value "
+        f"FROM ({invoices_sql(window)}) GROUP BY GROUPING SETS ((seller_tin, goods_code), (buyer_tin, goods_code)))"
+    )
+
+
+def edges_sql() -> str:
+    """One row per (seller, buyer) from ``network_flows``: total value, invoice count, first and last date."""
+    return (
+        "SELECT seller_tin, buyer_tin, sum(value) AS value, CAST(sum(invoices) AS BIGINT) AS invoices, "
+        "min(issued_on) AS first_on, max(issued_on) AS last_on FROM network_flows GROUP BY 1, 2"
+    )
+
+
+def period_sql() -> str:
+    """Per firm and month from ``network_flows``: value, invoices and distinct partners, in and out."""
+    return """
+WITH pm AS (SELECT seller_tin, buyer_tin, strftime(issued_on, '%Y-%m') AS period,
+                   sum(value) AS value, sum(invoices) AS invoices FROM network_flows GROUP BY ALL),
+o AS (SELECT seller_tin AS tin, period, sum(value) AS out_value, CAST(sum(invoices) AS BIGINT) AS out_invoices,
+             count(*) AS out_degree FROM pm GROUP BY ALL),
+i AS (SELECT buyer_tin AS tin, period, sum(value) AS in_value, CAST(sum(invoices) AS BIGINT) AS in_invoices,
+             count(*) AS in_degree FROM pm GROUP BY ALL)
+SELECT coalesce(o.tin, i.tin) AS tin, coalesce(o.period, i.period) AS period,
+  coalesce(i.in_value, 0) AS in_value, coalesce(o.out_value, 0) AS out_value,
+  coalesce(i.in_invoices, 0) AS in_invoices, coalesce(o.out_invoices, 0) AS out_invoices,
+  coalesce(i.in_degree, 0) AS in_degree, coalesce(o.out_degree, 0) AS out_degree
+FROM o FULL JOIN i ON o.tin = i.tin AND o.period = i.period
+"""
 
 
 def _optional(backend: AnalyticsBackend, table: str, sql: str, empty: str) -> str:
@@ -56,8 +92,7 @@ def _optional(backend: AnalyticsBackend, table: str, sql: str, empty: str) -> st
 
 
 def base_features_sql(backend: AnalyticsBackend, window: Window, new_days: int = 180) -> str:
-    """Per-firm features from ``network_edges`` and the invoices (needs ``network_edges`` materialised)."""
-    inv = invoices_sql(window)
+    """Per-firm features from ``network_flows``, ``_goods``, ``_edges`` and ``_period`` (materialised first)."""
     firms = _optional(
         backend,
         "taxpayers",
@@ -83,17 +118,17 @@ def base_features_sql(backend: AnalyticsBackend, window: Window, new_days: int =
         "SELECT NULL::VARCHAR AS tin, NULL::DOUBLE AS kwh WHERE FALSE",
     )
     return f"""
-WITH inv AS ({inv}),
+WITH inv AS (SELECT seller_tin, buyer_tin, issued_on, value AS amount, invoices FROM network_flows),
 outs AS (SELECT seller_tin AS tin, count(*) AS out_degree, sum(value) AS out_value, sum(invoices) AS out_invoices
          FROM network_edges GROUP BY 1),
-months AS (SELECT seller_tin AS tin, count(DISTINCT date_trunc('month', issued_on)) AS out_months FROM inv GROUP BY 1),
+months AS (SELECT tin, count(*) AS out_months FROM network_period WHERE out_invoices > 0 GROUP BY 1),
 ins AS (SELECT buyer_tin AS tin, count(*) AS in_degree, sum(value) AS in_value, sum(invoices) AS in_invoices
         FROM network_edges GROUP BY 1),
 nodes AS (SELECT tin FROM outs UNION SELECT tin FROM ins),
 lag AS (SELECT o.seller_tin AS tin, median(date_diff('day', i.issued_on, o.issued_on)) AS pass_lag_days
         FROM inv o ASOF JOIN inv i ON o.seller_tin = i.buyer_tin AND o.issued_on >= i.issued_on GROUP BY 1),
-in_goods AS (SELECT DISTINCT buyer_tin AS tin, goods_code FROM inv),
-out_goods AS (SELECT seller_tin AS tin, goods_code, sum(amount) AS v FROM inv GROUP BY 1, 2),
+in_goods AS (SELECT tin, goods_code FROM network_goods WHERE side = 'in'),
+out_goods AS (SELECT tin, goods_code, value AS v FROM network_goods WHERE side = 'out'),
 goods AS (SELECT o.tin, sum(CASE WHEN g.goods_code IS NULL THEN o.v ELSE 0 END) / sum(o.v) AS goods_change_share
           FROM out_goods o LEFT JOIN in_goods g ON o.tin = g.tin AND o.goods_code = g.goods_code
           WHERE o.tin IN (SELECT tin FROM in_goods) GROUP BY 1),
@@ -102,9 +137,9 @@ risky_in AS (SELECT i.buyer_tin AS tin,
                sum(CASE WHEN f.abnormal = 1 OR date_diff('day', f.registered_on, i.issued_on) < {int(new_days)}
                    THEN i.amount ELSE 0 END) / sum(i.amount) AS abnormal_new_input_share
              FROM inv i LEFT JOIN firms f ON f.tin = i.seller_tin GROUP BY 1),
-split AS (SELECT tin, max(k) AS max_pair_day_invoices FROM (
-          SELECT seller_tin AS tin, buyer_tin AS partner, issued_on, count(*) AS k FROM inv GROUP BY ALL
-          UNION ALL SELECT buyer_tin, seller_tin, issued_on, count(*) FROM inv GROUP BY ALL) GROUP BY tin),
+split AS (SELECT tin, CAST(max(k) AS BIGINT) AS max_pair_day_invoices FROM (
+          SELECT seller_tin AS tin, max(invoices) AS k FROM inv GROUP BY 1
+          UNION ALL SELECT buyer_tin, max(invoices) FROM inv GROUP BY 1) GROUP BY tin),
 staff AS ({staff}),
 power AS ({power})
 SELECT n.tin,
@@ -127,10 +162,18 @@ LEFT JOIN staff s ON s.tin = n.tin LEFT JOIN power p ON p.tin = n.tin
 """
 
 
-def build_base(backend: AnalyticsBackend, window: Window, new_days: int = 180) -> tuple[int, int]:
-    """Materialise ``network_edges`` and ``network_base``; returns (edges, firms)."""
+def build_base(
+    backend: AnalyticsBackend, window: Window, new_days: int = 180, step: Callable[[str], None] | None = None
+) -> tuple[int, int]:
+    """Materialise ``network_flows``, ``_goods``, ``_edges``, ``_period`` and ``_base``; returns (edges, firms)."""
+    note = step or (lambda _msg: None)
     if not backend.has_table("invoices"):
         raise ValueError("table invoices is absent from the warehouse: load data first / 请先加载发票数据")
-    n_edges = backend.materialize("network_edges", edges_sql(window))
+    backend.materialize("network_flows", flows_sql(window))
+    backend.materialize("network_goods", goods_sql(window))
+    note("daily trading graph done / 日交易图完成")
+    n_edges = backend.materialize("network_edges", edges_sql())
+    backend.materialize("network_period", period_sql())
+    note("edges and per-period features done / 边与分期特征完成")
     n_firms = backend.materialize("network_base", base_features_sql(backend, window, new_days))
     return n_edges, n_firms

@@ -106,7 +106,7 @@ def main() -> None:
                 "officers": summary.officers,
                 "rules_ok": sum(r.status == "ok" for r in summary.runs),
                 "rules_skipped": [r.code for r in summary.runs if r.status == "skipped"],
-                "rules_error": [f"{r.code}: {r.reason}" for r in summary.runs if r.status == "error"],
+                "rules_error": [f"{r.code}: {r.message}" for r in summary.runs if r.status == "error"],
                 "slowest": {r.code: round(r.seconds, 1) for r in slowest},
             },
             indent=2,

@@ -72,8 +72,9 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
     ) -> None:
         """Run the integrity rules, score officers / 廉政风险扫描与人员评分."""
         from taxloop import bootstrap
-        from taxloop.integrity.scan import RuleRun, parse_param_overrides
+        from taxloop.integrity.scan import parse_param_overrides
         from taxloop.integrity.service import run_integrity_scan
+        from taxloop.risk.scan import RuleRun
         from taxloop.rules.spec import RuleFileError
 
         settings = bootstrap.load_settings(warehouse=warehouse)
@@ -101,7 +102,8 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             table.add_column(col)
         for r in summary.runs:
             colour = {"ok": "green", "skipped": "yellow"}.get(r.status, "red")
-            table.add_row(r.code, f"[{colour}]{r.status}[/]", str(r.hits), f"{r.seconds:.2f}", r.reason)
+            reason = r.message.splitlines()[0] if r.message else ""
+            table.add_row(r.code, f"[{colour}]{r.status}[/]", str(r.hits), f"{r.seconds:.2f}", reason)
         console.print(table)
         console.print(
             f"{summary.hits} hits, {summary.officers} officers ranked in {summary.seconds:.1f}s "

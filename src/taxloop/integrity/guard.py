@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.integrity.eventlog_import import OPERATION_LOG_SCHEMA
-from taxloop.integrity.scan import RuleRun, load_integrity_rules, run_integrity_rules
+from taxloop.integrity.scan import load_integrity_rules, run_integrity_rules
+from taxloop.risk.scan import RuleRun
 from taxloop.rules.spec import RuleSpec
 from taxloop.workflow.guard import GuardDecision, StepContext
 

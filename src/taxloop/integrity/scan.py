@@ -1,27 +1,25 @@
 """The integrity scan: run the integrity rule files over the warehouse and collect ``integrity_hits``.
 
-A thin runner over ``compile_rule`` + ``backend.query`` (it can switch to the shared ``run_rules`` engine).
-Each rule returns ``subject_id, period, value, threshold, evidence``; officer rules may add ``case_id`` and
-case rules must add ``officer_id`` (the officer the case points at), so every hit names an officer.
-A rule whose tables are absent is skipped and reported; one whose SQL fails is reported as an error.
+Integrity rules run on the taxpayer scan's engine (``taxloop.risk.scan.run_rules``: skip reasons, timing,
+error handling, progress) with the ``INTEGRITY_HITS`` profile, which names the officer and the case of each
+hit. Each rule returns ``subject_id, period, value, threshold, evidence``; officer rules may add ``case_id``
+and case rules must add ``officer_id`` (the officer the case points at), so every hit names an officer.
+A rule whose tables or columns are absent is skipped and reported; one whose SQL fails is reported as an error.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import sqlglot
-from sqlglot import exp
 
 from taxloop.analytics.backend import AnalyticsBackend
-from taxloop.rules.compile import compile_rule, resolve_params
+from taxloop.risk.hit_profile import HitProfile
+from taxloop.risk.scan import RuleRun, rule_sql, run_rules
 from taxloop.rules.spec import RuleSpec, load_rules
 
 CACHED_TABLES = ("operation_log", "officers")
@@ -41,15 +39,29 @@ HITS_SCHEMA = pa.schema(
 )
 
 
-@dataclass
-class RuleRun:
-    """Outcome of one rule in a scan."""
+def _integrity_select(spec: RuleSpec, names: tuple[str, ...]) -> str:
+    """Officer and case of a hit: case rules' subject is the case, officer rules' subject the officer."""
+    officer = "h.officer_id" if "officer_id" in names else ("NULL" if spec.subject == "case" else "h.subject_id")
+    case = "h.subject_id" if spec.subject == "case" else ("h.case_id" if "case_id" in names else "NULL")
+    return (
+        f"CAST({officer} AS VARCHAR) AS officer_id, CAST({case} AS VARCHAR) AS case_id, "
+        "CAST(h.value AS DOUBLE) AS value, CAST(h.threshold AS DOUBLE) AS threshold, "
+        "CAST(h.evidence AS VARCHAR) AS evidence"
+    )
 
-    code: str
-    status: str  # ok | skipped | error
-    hits: int = 0
-    seconds: float = 0.0
-    reason: str = ""
+
+def _integrity_constants(spec: RuleSpec, scan_id: str) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "code": spec.code,
+        "weight": spec.weight * SEVERITY_FACTOR[spec.severity],
+        "category": spec.category,
+    }
+
+
+INTEGRITY_HITS = HitProfile(
+    "integrity", HITS_SCHEMA, _integrity_select, _integrity_constants, missing_column_skips=True
+)
 
 
 def integrity_rules_dir() -> Path:
@@ -64,38 +76,10 @@ def load_integrity_rules(folder: Path | None = None, include_draft: bool = False
     return [s for s in specs if s.subject in ("officer", "case") and s.status in wanted]
 
 
-def _output_names(sql: str) -> list[str]:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return [s.alias_or_name for s in tree.selects] if isinstance(tree, exp.Query) else []
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def wrap_rule_sql(spec: RuleSpec, sql: str, scan_id: str) -> str:
-    """Normalise one rule's output to the ``integrity_hits`` columns."""
-    names = _output_names(sql)
-    officer = "officer_id" if "officer_id" in names else ("NULL" if spec.subject == "case" else "subject_id")
-    case = "subject_id" if spec.subject == "case" else ("case_id" if "case_id" in names else "NULL")
-    weight = spec.weight * SEVERITY_FACTOR[spec.severity]
-    return (
-        f"SELECT {_lit(scan_id)} AS scan_id, {_lit(spec.code)} AS code, CAST({officer} AS VARCHAR) AS officer_id, "
-        f"CAST({case} AS VARCHAR) AS case_id, CAST(value AS DOUBLE) AS value, CAST(threshold AS DOUBLE) AS threshold, "
-        f"CAST(evidence AS VARCHAR) AS evidence, CAST({weight} AS DOUBLE) AS weight, "
-        f"{_lit(spec.category)} AS category FROM ({sql}) AS _rule"
-    )
-
-
 def run_rule(backend: AnalyticsBackend, spec: RuleSpec, scan_id: str, params: dict[str, Any] | None = None) -> pa.Table:
     """Run one rule and return its hits in the ``integrity_hits`` shape (raises on SQL errors)."""
-    unknown = sorted(set(params or {}) - set(spec.params))
-    if unknown:
-        raise ValueError(f"{spec.code}: unknown parameters {unknown}; known: {sorted(spec.params)}")
-    values = resolve_params(spec, overrides=params)
-    sql = compile_rule(spec, dialect="duckdb", params=values)
-    table = backend.query(wrap_rule_sql(spec, sql, scan_id))
-    return table.cast(HITS_SCHEMA)
+    sql = rule_sql(spec, with_subjects=False, profile=INTEGRITY_HITS, params=params)
+    return INTEGRITY_HITS.annotate(backend.query(sql), spec, scan_id)
 
 
 def run_integrity_rules(
@@ -106,33 +90,20 @@ def run_integrity_rules(
     on_rule: Callable[[RuleRun], None] | None = None,
 ) -> tuple[pa.Table, list[RuleRun]]:
     """Run every rule; returns (all hits, one ``RuleRun`` per rule). ``params``: code -> overrides."""
-    scan_id = scan_id or uuid.uuid4().hex[:12]
-    present = set(backend.table_names())
-    cached = _cache_tables(backend, present)
-    parts: list[pa.Table] = []
-    runs: list[RuleRun] = []
-    for spec in specs:
-        start = time.perf_counter()
-        missing = [t for t in spec.tables if t not in present]
-        if missing:
-            run = RuleRun(spec.code, "skipped", reason=f"tables absent / 缺少数据表: {', '.join(missing)}")
-        else:
-            try:
-                hits = run_rule(backend, spec, scan_id, (params or {}).get(spec.code))
-            except Exception as exc:  # one bad rule must not stop the scan; reported with its reason
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                status = "skipped" if "not found" in message and "column" in message.lower() else "error"
-                run = RuleRun(spec.code, status, reason=message[:300])
-            else:
-                parts.append(hits)
-                run = RuleRun(spec.code, "ok", hits=hits.num_rows)
-        run.seconds = time.perf_counter() - start
-        runs.append(run)
-        if on_rule is not None:
-            on_rule(run)
-    _drop_cache(backend, cached)
-    hits_table = pa.concat_tables(parts) if parts else HITS_SCHEMA.empty_table()
-    return hits_table, runs
+    cached = _cache_tables(backend, set(backend.table_names()))
+    try:
+        result = run_rules(
+            backend,
+            specs,
+            scan_id or uuid.uuid4().hex[:12],
+            progress=False,
+            profile=INTEGRITY_HITS,
+            params=params,
+            on_rule=on_rule,
+        )
+    finally:
+        _drop_cache(backend, cached)
+    return result.hits, result.runs
 
 
 def _cache_tables(backend: AnalyticsBackend, present: set[str]) -> list[str]:

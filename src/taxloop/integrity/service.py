@@ -14,9 +14,10 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.integrity.eventlog_import import ImportReport, convert_log
 from taxloop.integrity.mapping import EventLogMapping
-from taxloop.integrity.scan import RuleRun, load_integrity_rules, run_integrity_rules
+from taxloop.integrity.scan import load_integrity_rules, run_integrity_rules
 from taxloop.integrity.scoring import score_officers
 from taxloop.integrity.store import write_imported_log
+from taxloop.risk.scan import RuleRun
 
 
 @dataclass

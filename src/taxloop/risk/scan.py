@@ -8,37 +8,22 @@ one Arrow table with the rule's code, weight, severity and category beside each 
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
-import sqlglot
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlglot import exp
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.hit_profile import HIT_SCHEMA as HIT_SCHEMA
+from taxloop.risk.hit_profile import TAXPAYER_HITS, HitProfile
 from taxloop.risk.variants import Variant, rule_variants
 from taxloop.rules.compile import compile_rule
 from taxloop.rules.spec import RuleSpec
 
 SUBJECTS_TABLE = "scan_subjects"
-HIT_SCHEMA = pa.schema(
-    [
-        ("scan_id", pa.string()),
-        ("code", pa.string()),
-        ("subject_id", pa.string()),
-        ("tin", pa.string()),
-        ("period", pa.string()),
-        ("value", pa.float64()),
-        ("threshold", pa.float64()),
-        ("evidence", pa.string()),
-        ("weight", pa.float64()),
-        ("severity", pa.string()),
-        ("category", pa.string()),
-    ]
-)
 
 
 @dataclass
@@ -113,30 +98,29 @@ def subjects_sql(backend: AnalyticsBackend, subject: str) -> str | None:
     return f"SELECT tin AS subject_id, region_code, industry_code FROM ({tins}) t"
 
 
-@functools.lru_cache(maxsize=1024)
-def _returns_tin(sql: str) -> bool:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return isinstance(tree, exp.Query) and "tin" in [s.alias_or_name for s in tree.selects]
-
-
-def rule_sql(spec: RuleSpec, periods: PeriodRange | None = None, with_subjects: bool = True) -> str:
-    """The wrapped DuckDB SQL of one rule: typed output columns, override variants, period filter."""
+def rule_sql(
+    spec: RuleSpec,
+    periods: PeriodRange | None = None,
+    with_subjects: bool = True,
+    profile: HitProfile = TAXPAYER_HITS,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The wrapped DuckDB SQL of one rule: ``profile``'s typed output columns, override variants, period
+    filter. ``params`` overrides parameters for every variant (unknown names raise ``ValueError``)."""
+    unknown = sorted(set(params or {}) - set(spec.params))
+    if unknown:
+        raise ValueError(f"{spec.code}: unknown parameters {unknown}; known: {sorted(spec.params)}")
     parts = []
     variants = rule_variants(spec) if with_subjects else [Variant(spec.defaults(), None)]
+    select = profile.select_sql(spec)
     for variant in variants:
-        body = compile_rule(spec, "duckdb", variant.params)
-        tin = "CAST(h.tin AS VARCHAR)" if _returns_tin(spec.sql) else "CAST(NULL AS VARCHAR)"
+        body = compile_rule(spec, "duckdb", {**variant.params, **(params or {})})
         where = [periods.sql("CAST(h.period AS VARCHAR)")] if periods else []
         join = ""
         if variant.condition is not None:
             join = f" LEFT JOIN {SUBJECTS_TABLE} a ON a.subject_id = CAST(h.subject_id AS VARCHAR)"
             where.append(f"({variant.condition})")
-        parts.append(
-            "SELECT CAST(h.subject_id AS VARCHAR) AS subject_id, "
-            f"{tin} AS tin, CAST(h.period AS VARCHAR) AS period, CAST(h.value AS DOUBLE) AS value, "
-            "CAST(h.threshold AS DOUBLE) AS threshold, CAST(h.evidence AS VARCHAR) AS evidence "
-            f"FROM ({body}) h{join}" + (" WHERE " + " AND ".join(where) if where else "")
-        )
+        parts.append(f"SELECT {select} FROM ({body}) h{join}" + (" WHERE " + " AND ".join(where) if where else ""))
     return " UNION ALL ".join(parts)
 
 
@@ -151,21 +135,13 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
-def _annotate(table: pa.Table, spec: RuleSpec, scan_id: str) -> pa.Table:
-    n = table.num_rows
-
-    def const(value: object, typ: pa.DataType) -> pa.Array:
-        return pa.array([value] * n, type=typ)
-
-    cols = {
-        "scan_id": const(scan_id, pa.string()),
-        "code": const(spec.code, pa.string()),
-        "weight": const(float(spec.weight), pa.float64()),
-        "severity": const(spec.severity, pa.string()),
-        "category": const(spec.category, pa.string()),
-    }
-    arrays = [cols[f.name] if f.name in cols else table.column(f.name).cast(f.type) for f in HIT_SCHEMA]
-    return pa.Table.from_arrays(arrays, schema=HIT_SCHEMA)
+def _failed(spec: RuleSpec, exc: Exception, profile: HitProfile) -> RuleRun:
+    """A rule whose SQL failed: an error, or skipped when the profile treats an absent column as missing data."""
+    text = f"{type(exc).__name__}: {exc}"
+    first = (str(exc) or type(exc).__name__).splitlines()[0]
+    if profile.missing_column_skips and "not found" in first and "column" in first.lower():
+        return RuleRun(spec.code, "skipped", message=f"column absent / 缺少数据列: {first}"[:500])
+    return RuleRun(spec.code, "error", message=text[:500])
 
 
 def run_rules(
@@ -174,8 +150,16 @@ def run_rules(
     scan_id: str,
     periods: PeriodRange | None = None,
     progress: bool = True,
+    *,
+    profile: HitProfile = TAXPAYER_HITS,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    on_rule: Callable[[RuleRun], None] | None = None,
 ) -> RunResult:
-    """Run every rule; a rule whose tables are absent is skipped, one that fails is reported, not fatal."""
+    """Run every rule; a rule whose tables are absent is skipped, one that fails is reported, not fatal.
+
+    ``profile`` chooses the hit columns (taxpayer ``indicator_hits`` by default), ``params`` maps a rule
+    code to parameter overrides, ``on_rule`` is called with each rule's ``RuleRun`` as soon as it is done.
+    """
     subjects = {s.subject for s in specs if s.overrides}
     if len(subjects) > 1:
         raise ValueError("rules with overrides for several subjects must run in separate scans")
@@ -191,20 +175,23 @@ def run_rules(
         task = bar.add_task("scan / 扫描", total=len(specs))
         for spec in specs:
             bar.update(task, description=f"scan / 扫描 {spec.code}")
+            started = time.perf_counter()
             missing = [t for t in spec.tables if not backend.has_table(t)]
             if missing:
-                runs.append(RuleRun(spec.code, "skipped", message=f"tables absent / 缺少数据表: {missing}"))
-                bar.advance(task)
-                continue
-            started = time.perf_counter()
-            try:
-                result = backend.query(rule_sql(spec, periods, with_subjects))
-            except Exception as exc:  # a broken rule must not stop the scan; it is reported
-                runs.append(RuleRun(spec.code, "error", message=f"{type(exc).__name__}: {exc}"[:500]))
-                bar.advance(task)
-                continue
-            tables.append(_annotate(result, spec, scan_id))
-            runs.append(RuleRun(spec.code, "ok", result.num_rows, time.perf_counter() - started))
+                run = RuleRun(spec.code, "skipped", message=f"tables absent / 缺少数据表: {missing}")
+            else:
+                overrides = (params or {}).get(spec.code)
+                try:
+                    result = backend.query(rule_sql(spec, periods, with_subjects, profile, overrides))
+                except Exception as exc:  # a broken rule must not stop the scan; it is reported
+                    run = _failed(spec, exc, profile)
+                else:
+                    tables.append(profile.annotate(result, spec, scan_id))
+                    run = RuleRun(spec.code, "ok", result.num_rows)
+                run.seconds = time.perf_counter() - started
+            runs.append(run)
+            if on_rule is not None:
+                on_rule(run)
             bar.advance(task)
-    hits = pa.concat_tables(tables) if tables else HIT_SCHEMA.empty_table()
+    hits = pa.concat_tables(tables) if tables else profile.schema.empty_table()
     return RunResult(hits, runs)

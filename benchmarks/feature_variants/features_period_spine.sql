@@ -1,0 +1,131 @@
+-- Variant of src/taxloop/features/sql/03_features_period.sql tried and dropped (session 2, scan2): slower at 100k,
+-- see benchmarks/README.md "Scan". Run with benchmarks/bench_feature_sql.py.
+-- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
+-- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
+-- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN (bucket).
+WITH inv_out AS (
+    SELECT seller_tin AS tin, month,
+           CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
+           CAST(sum(amount) AS DOUBLE) AS out_amount, CAST(sum(tax_amount) AS DOUBLE) AS out_tax,
+           CAST(sum(special_amount) AS DOUBLE) AS out_special_amount,
+           CAST(sum(CASE WHEN buyer_tin IS NULL THEN amount ELSE 0 END) AS DOUBLE) AS out_consumer_amount,
+           sum(near_quota_n) AS out_near_quota_n, sum(round_n) AS out_round_n, sum(positive_n) AS out_positive_n
+    FROM features_invoice_cells
+    WHERE {bucket(seller_tin)}
+    GROUP BY seller_tin, month
+),
+inv_in AS (
+    SELECT buyer_tin AS tin, month,
+           CAST(sum(n) AS BIGINT) AS in_n, CAST(sum(amount) AS DOUBLE) AS in_amount,
+           CAST(sum(special_tax) AS DOUBLE) AS in_special_tax,
+           CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
+           CAST(sum(new_seller_amount) AS DOUBLE) AS in_new_seller_amount
+    FROM features_invoice_cells
+    WHERE buyer_tin IS NOT NULL AND {bucket(buyer_tin)}
+    GROUP BY buyer_tin, month
+),
+inv AS (
+    SELECT coalesce(o.tin, i.tin) AS tin, strftime(coalesce(o.month, i.month), '%Y-%m') AS period,
+           o.out_n, o.out_void_n, o.out_red_n, o.out_amount, o.out_tax, o.out_special_amount, o.out_consumer_amount,
+           o.out_near_quota_n, o.out_round_n, o.out_positive_n,
+           i.in_n, i.in_amount, i.in_special_tax, i.in_bad_seller_amount, i.in_new_seller_amount
+    FROM inv_out AS o
+    FULL OUTER JOIN inv_in AS i ON i.tin = o.tin AND i.month = o.month
+),
+vat AS (
+    SELECT tin, period,
+           count(*) AS vat_returns_n,
+           CAST(sum(sales) AS DOUBLE) AS vat_sales,
+           CAST(sum(coalesce(exempt_sales, 0)) AS DOUBLE) AS vat_exempt_sales,
+           CAST(sum(output_tax) AS DOUBLE) AS vat_output,
+           CAST(sum(input_tax) AS DOUBLE) AS vat_input,
+           CAST(sum(tax_payable) AS DOUBLE) AS vat_payable,
+           max(CASE WHEN year(filed_on) * 12 + month(filed_on) - 1
+                         > CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
+                         OR (year(filed_on) * 12 + month(filed_on) - 1
+                             = CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
+                             AND day(filed_on) > 15)
+                    THEN 1 ELSE 0 END) AS vat_late
+    FROM {vat_returns}
+    WHERE {bucket(tin)}
+    GROUP BY tin, period
+),
+iit AS (
+    SELECT tin, period, count(*) AS iit_rows, sum(employees) AS iit_employees,
+           CAST(sum(payroll) AS DOUBLE) AS iit_payroll,
+           CAST(sum(tax_withheld) AS DOUBLE) AS iit_tax
+    FROM {iit_withholding}
+    WHERE {bucket(tin)}
+    GROUP BY tin, period
+),
+si AS (
+    SELECT tin, period, sum(insured_employees) AS si_insured, CAST(sum(contribution_base) AS DOUBLE) AS si_base
+    FROM {social_insurance}
+    WHERE {bucket(tin)}
+    GROUP BY tin, period
+),
+util AS (
+    SELECT tin, period, CAST(sum(kwh) AS DOUBLE) AS kwh, CAST(sum(coalesce(water_m3, 0)) AS DOUBLE) AS water_m3
+    FROM {utilities}
+    WHERE {bucket(tin)}
+    GROUP BY tin, period
+),
+as_of AS (
+    SELECT max(greatest(due_on, coalesce(paid_on, due_on))) AS d FROM {payments}
+),
+pay AS (
+    SELECT k.tin, k.period,
+           CAST(sum(k.amount_due) AS DOUBLE) AS pay_due,
+           CAST(sum(k.amount_paid) AS DOUBLE) AS pay_paid,
+           sum(CASE WHEN k.paid_on > k.due_on THEN 1 ELSE 0 END) AS pay_late_n,
+           CAST(sum(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
+                         THEN k.amount_due - k.amount_paid ELSE 0 END) AS DOUBLE) AS pay_overdue_amount,
+           max(CASE WHEN k.amount_due > k.amount_paid AND k.due_on < a.d
+                    THEN datediff('day', k.due_on, a.d) END) AS pay_overdue_days
+    FROM {payments} AS k CROSS JOIN as_of AS a
+    WHERE {bucket(k.tin)}
+    GROUP BY k.tin, k.period
+),
+spine AS (
+    SELECT tin, period FROM inv
+    UNION SELECT tin, period FROM vat
+    UNION SELECT tin, period FROM iit
+    UNION SELECT tin, period FROM si
+    UNION SELECT tin, period FROM util
+    UNION SELECT tin, period FROM pay
+)
+SELECT k.tin, k.period,
+       CAST(substr(k.period, 1, 4) AS INTEGER) * 12 + CAST(substr(k.period, 6, 2) AS INTEGER) - 1 AS pidx,
+       CAST(substr(k.period, 1, 4) AS INTEGER) AS year,
+       coalesce(t.entity_id, k.tin) AS entity_id,
+       t.industry_code, t.region_code,
+       coalesce(k.out_n, 0) AS out_n, coalesce(k.out_void_n, 0) AS out_void_n, coalesce(k.out_red_n, 0) AS out_red_n,
+       coalesce(k.out_amount, 0) AS out_amount, coalesce(k.out_tax, 0) AS out_tax,
+       coalesce(k.out_special_amount, 0) AS out_special_amount,
+       coalesce(k.out_consumer_amount, 0) AS out_consumer_amount,
+       coalesce(k.out_near_quota_n, 0) AS out_near_quota_n, coalesce(k.out_round_n, 0) AS out_round_n,
+       coalesce(k.out_positive_n, 0) AS out_positive_n,
+       coalesce(k.in_n, 0) AS in_n, coalesce(k.in_amount, 0) AS in_amount,
+       coalesce(k.in_special_tax, 0) AS in_special_tax,
+       coalesce(k.in_bad_seller_amount, 0) AS in_bad_seller_amount,
+       coalesce(k.in_new_seller_amount, 0) AS in_new_seller_amount,
+       CASE WHEN k.vat_returns_n IS NULL THEN 0 ELSE 1 END AS vat_filed,
+       k.vat_sales, k.vat_exempt_sales, k.vat_output, k.vat_input, k.vat_payable, coalesce(k.vat_late, 0) AS vat_late,
+       CASE WHEN k.iit_rows IS NULL THEN 0 ELSE 1 END AS iit_filed,
+       coalesce(k.iit_employees, 0) AS iit_employees, coalesce(k.iit_payroll, 0) AS iit_payroll,
+       coalesce(k.iit_tax, 0) AS iit_tax,
+       coalesce(k.si_insured, 0) AS si_insured, coalesce(k.si_base, 0) AS si_base,
+       coalesce(k.kwh, 0) AS kwh, coalesce(k.water_m3, 0) AS water_m3,
+       coalesce(k.pay_due, 0) AS pay_due, coalesce(k.pay_paid, 0) AS pay_paid, coalesce(k.pay_late_n, 0) AS pay_late_n,
+       coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
+FROM (
+    SELECT *
+    FROM spine
+    LEFT JOIN inv USING (tin, period)
+    LEFT JOIN vat USING (tin, period)
+    LEFT JOIN iit USING (tin, period)
+    LEFT JOIN si USING (tin, period)
+    LEFT JOIN util USING (tin, period)
+    LEFT JOIN pay USING (tin, period)
+) AS k
+LEFT JOIN features_tin AS t ON t.tin = k.tin

@@ -1,11 +1,11 @@
 """The closed loop on a synthetic city, end to end, through the same commands a bureau would run.
 
 synth -> load -> resolve -> network -> scan -> models (train, score) -> scan (expert + model + random) ->
-officers -> tasks (generate, push, allocate) -> simulated responses from the synthetic truth (5 % of planted cases
-missed) -> cross review, answered by simulated reviewers who judge each drawn task against the truth ->
-feedback (task outcomes, indicator effectiveness) -> model retrain -> integrity scan and cases -> data-sharing hub
-(cross-checks, ledger, bulletin) -> batch matters -> audit-trail check; then the loop's figures, computed from the
-workflow store.
+officers -> tasks (generate, push) -> hub cross-checks, their doubts pushed as verification tasks -> allocate ->
+simulated responses from the synthetic truth (5 % of planted cases missed) -> cross review, answered by simulated
+reviewers who judge each drawn task against the truth -> feedback (task outcomes, verification results back to the
+hub, indicator effectiveness) -> model retrain -> integrity scan and cases -> provider ledger and bulletin -> batch
+matters -> audit-trail check; then the loop's figures, computed from the workflow store.
 """
 
 from __future__ import annotations
@@ -66,16 +66,18 @@ class DemoPlan:
             ("officers / 人员", ["officers", "sync", *w]),
             ("generate tasks / 生成任务", ["tasks", "generate", *w]),
             ("push / 推送", ["tasks", "push", *w]),
+            ("cross-checks / 第三方比对", ["hub", "crosscheck", *w]),
+            ("doubts to verification tasks / 疑点推送核实", ["hub", "push-doubts", *w]),
             ("allocate / 分配", ["tasks", "allocate", *w, "--seed", seed]),
             ("responses (simulated) / 应对（模拟）", ["tasks", "simulate", *w, "--truth", truth, "--seed", seed]),
             ("cross review 10% / 随机复核", ["tasks", "review", *w, "--seed", seed]),
             ("reviews (simulated) / 复核（模拟）", ["tasks", "simulate", *w, "--truth", truth, "--seed", seed]),
             ("feedback / 反馈", ["feedback", *w]),
+            ("verification results back / 核实结果回传", ["hub", "doubts-back", *w]),
             ("indicator effectiveness / 指标成效", ["indicators", "report", *w, "--truth", truth]),
             ("retrain / 重新训练", ["models", "retrain", *w]),
             ("integrity scan / 廉政扫描", ["integrity", "scan", *w]),
             ("integrity cases / 廉政案件", ["integrity", "cases", *w]),
-            ("cross-checks / 第三方比对", ["hub", "crosscheck", *w]),
             ("provider ledger / 数据台账", ["hub", "ledger", *w]),
             ("batch matters / 批量事项", ["batch", "run", *w, "--as-of", date.today().isoformat()]),
             ("audit trail / 留痕校验", ["audit", "verify", *w]),

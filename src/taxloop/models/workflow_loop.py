@@ -39,7 +39,7 @@ from taxloop.models.service import train_from_warehouse
 from taxloop.models.training import TrainConfig
 from taxloop.workflow.assign import allocate_tasks
 from taxloop.workflow.feedback import write_effectiveness
-from taxloop.workflow.generation import difficulty_of, iso_week, latest_scan, push_tasks, read_persons
+from taxloop.workflow.generation import hit_keys, iso_week, latest_scan, push_tasks, read_hits, read_persons, risk_task
 from taxloop.workflow.models import Task
 from taxloop.workflow.officer_sync import sync_officers
 from taxloop.workflow.review import allocate_reviews, select_for_review
@@ -87,11 +87,7 @@ def _entity_context(
             "SELECT entity_id, list(DISTINCT tin ORDER BY tin) AS tins FROM entity_map GROUP BY 1"
         ).to_pylist():
             tins[str(r["entity_id"])] = [str(t) for t in r["tins"]]
-    hits: dict[str, list[dict[str, Any]]] = {}
-    sql = f"SELECT subject_id, code, tin, period, category FROM indicator_hits WHERE scan_id = '{scan_id}'"
-    for h in backend.query(sql).to_pylist():
-        hits.setdefault(str(h["subject_id"]), []).append(h)
-    return tins, hits
+    return tins, read_hits(backend, scan_id)
 
 
 def make_tasks(
@@ -103,29 +99,23 @@ def make_tasks(
     for i, (row, sel) in enumerate(zip(chosen.itertuples(index=False), selection, strict=True)):
         entity = str(row.entity_id)
         mine = hits.get(entity, [])
-        keys = sorted({f"{h['code']}|{h['tin']}|{h['period'] or ''}" for h in mine})
         level = str(getattr(row, "expert_level", "") or "")
-        task_tins = tins.get(entity) or sorted({str(h["tin"]) for h in mine}) or [entity]
         out.append(
-            Task(
-                task_id=f"LOOP{cycle}-{i + 1:06d}",
-                kind="risk",
-                matter_code="RISK_RESPONSE",
-                batch_id=f"LOOP{cycle}",
-                scan_id=scan_id,
-                entity_id=entity,
-                tins=task_tins,
+            risk_task(
+                f"LOOP{cycle}-{i + 1:06d}",
+                f"LOOP{cycle}",
+                scan_id,
+                entity,
+                mine,
+                hit_keys(mine),
+                tins=tins.get(entity, []),
                 region_code=str(getattr(row, "region_code", None) or "UNKNOWN"),
                 selection=sel,
                 score=float(row.expert_score),
                 level=level or None,
-                indicators=sorted({k.split("|", 1)[0] for k in keys}),
-                hit_keys=keys,
-                difficulty=difficulty_of(level, len(keys), len(task_tins)),
-                skills=sorted({str(h["category"]) for h in mine if h.get("category")}),
                 persons=persons.get(entity, {}),
-                push_week=iso_week(now),
                 created_at=now,
+                push_week=iso_week(now),
             )
         )
     return out

@@ -52,6 +52,63 @@ def difficulty_of(level: str | None, n_hits: int, n_tins: int) -> int:
     return max(1, min(5, base))
 
 
+def read_hits(backend: AnalyticsBackend, scan_id: str) -> dict[str, list[dict[str, Any]]]:
+    """A scan's indicator hits per subject (resolved taxpayer): code, tin, period, category."""
+    hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    sql = f"SELECT subject_id, code, tin, period, category FROM indicator_hits WHERE scan_id = {_q(scan_id)}"
+    for h in backend.query(sql).to_pylist():
+        hits[str(h["subject_id"])].append(h)
+    return hits
+
+
+def hit_keys(hits: list[dict[str, Any]]) -> list[str]:
+    """The distinct ``code|tin|period`` keys of a taxpayer's hits, sorted (what an open task covers)."""
+    return sorted({f"{h['code']}|{h['tin']}|{h['period'] or ''}" for h in hits})
+
+
+def risk_task(
+    task_id: str,
+    batch_id: str,
+    scan_id: str,
+    entity: str,
+    hits: list[dict[str, Any]],
+    keys: list[str],
+    *,
+    tins: list[str],
+    region_code: str,
+    selection: str,
+    score: float | None,
+    level: str | None,
+    persons: dict[str, list[str]],
+    created_at: datetime,
+    matter_code: str = "RISK_RESPONSE",
+    fallback_codes: list[str] | None = None,
+    push_week: str | None = None,
+) -> Task:
+    """Pure: one risk task for a taxpayer carrying ``keys`` of its ``hits`` (TINs default to the hits' TINs)."""
+    task_tins = tins or sorted({str(h["tin"]) for h in hits}) or [entity]
+    return Task(
+        task_id=task_id,
+        kind="risk",
+        matter_code=matter_code,
+        batch_id=batch_id,
+        scan_id=scan_id,
+        entity_id=entity,
+        tins=task_tins,
+        region_code=region_code,
+        selection=selection,
+        score=score,
+        level=level,
+        indicators=sorted({k.split("|", 1)[0] for k in keys}) or list(fallback_codes or []),
+        hit_keys=keys,
+        difficulty=difficulty_of(level, len(keys), len(task_tins)),
+        skills=sorted({str(h["category"]) for h in hits if h.get("category")}),
+        persons=persons,
+        push_week=push_week,
+        created_at=created_at,
+    )
+
+
 def read_persons(backend: AnalyticsBackend, scan_id: str, entity_ids: set[str]) -> dict[str, dict[str, list[str]]]:
     """Conflict keys per entity of a scan from ``taxpayers`` (through ``entity_map`` when present)."""
     if not backend.has_table("taxpayers"):
@@ -98,10 +155,7 @@ def generate_tasks(
     batch_id = f"B{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     scores = backend.query(f"SELECT * FROM risk_scores WHERE scan_id = {_q(scan)} ORDER BY rank").to_pylist()
     picked = [r for r in scores if str(r.get("level")) in levels or str(r.get("selection")) == "random"]
-    hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    hit_sql = f"SELECT subject_id, code, tin, period, category FROM indicator_hits WHERE scan_id = {_q(scan)}"
-    for h in backend.query(hit_sql).to_pylist():
-        hits[str(h["subject_id"])].append(h)
+    hits = read_hits(backend, scan)
     entity_ids = {str(r["entity_id"]) for r in picked}
     covered = uow.tasks.open_hit_keys(entity_ids)
     persons = read_persons(backend, scan, entity_ids)
@@ -110,7 +164,7 @@ def generate_tasks(
     for r in picked:
         entity = str(r["entity_id"])
         mine = hits.get(entity, [])
-        keys = sorted({f"{h['code']}|{h['tin']}|{h['period'] or ''}" for h in mine})
+        keys = hit_keys(mine)
         fresh = [k for k in keys if k not in covered.get(entity, set())]
         if keys and not fresh:
             result.skipped_covered += 1
@@ -118,29 +172,25 @@ def generate_tasks(
         if not keys and entity in covered:
             result.skipped_covered += 1
             continue
-        tins = as_list(r.get("tins")) or sorted({str(h["tin"]) for h in mine}) or [entity]
-        codes = sorted({k.split("|", 1)[0] for k in fresh}) or as_list(r.get("indicators"))
         selection = str(r.get("selection") or "indicator")
         result.random_sample += selection == "random"
         new.append(
-            Task(
-                task_id=f"{batch_id}-{len(new) + 1:06d}",
-                kind="risk",
-                matter_code=matter_code,
-                batch_id=batch_id,
-                scan_id=scan,
-                entity_id=entity,
-                tins=tins,
+            risk_task(
+                f"{batch_id}-{len(new) + 1:06d}",
+                batch_id,
+                scan,
+                entity,
+                mine,
+                fresh,
+                tins=as_list(r.get("tins")),
                 region_code=str(r.get("region_code") or "UNKNOWN"),
                 selection=selection,
                 score=float(r["score"]) if r.get("score") is not None else None,
                 level=str(r.get("level")),
-                indicators=codes,
-                hit_keys=fresh,
-                difficulty=difficulty_of(r.get("level"), len(fresh), len(tins)),
-                skills=sorted({str(h["category"]) for h in mine if h.get("category")}),
                 persons=persons.get(entity, {}),
                 created_at=now,
+                matter_code=matter_code,
+                fallback_codes=as_list(r.get("indicators")),
             )
         )
     result.plan = plan_pushes(new, now, weekly_quota, region_quota or {})

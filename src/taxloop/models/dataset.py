@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OrdinalEncoder
 
 from taxloop.analytics.backend import AnalyticsBackend
 
@@ -219,3 +221,18 @@ def aggregate_labels(outcomes: pd.DataFrame) -> pd.DataFrame:
 def load_frame(backend: AnalyticsBackend) -> pd.DataFrame:
     """The assembled modelling frame for every entity in ``features_entity``."""
     return assemble(read_features(backend), read_hits(backend), read_network(backend), read_expert(backend))
+
+
+def feature_prep(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
+    """Numeric columns passed through, categoricals ordinal-encoded (unknown and missing as -1)."""
+    return ColumnTransformer(
+        [
+            ("num", "passthrough", numeric),
+            (
+                "cat",
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1),
+                categorical,
+            ),
+        ],
+        verbose_feature_names_out=False,
+    )

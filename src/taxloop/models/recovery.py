@@ -21,10 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from lightgbm import LGBMRegressor
-from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 
+from taxloop.models.dataset import feature_prep
 from taxloop.models.evaluation import evaluate_ranking
 
 Array = npt.NDArray[np.float64]
@@ -34,17 +33,7 @@ MIN_POSITIVES = 20
 
 def amount_pipeline(numeric: list[str], categorical: list[str], seed: int, n_jobs: int) -> Pipeline:
     """ColumnTransformer then a small LightGBM regressor (shallow: the positives are few)."""
-    prep = ColumnTransformer(
-        [
-            ("num", "passthrough", numeric),
-            (
-                "cat",
-                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1),
-                categorical,
-            ),
-        ],
-        verbose_feature_names_out=False,
-    )
+    prep = feature_prep(numeric, categorical)
     model = LGBMRegressor(
         n_estimators=200,
         learning_rate=0.05,

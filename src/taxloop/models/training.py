@@ -16,11 +16,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from lightgbm import LGBMClassifier
-from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 
 from taxloop.models.blend import Calibration, apply_calibration, blend_scores, calibrate
+from taxloop.models.dataset import feature_prep
 from taxloop.models.evaluation import average_precision, evaluate_ranking
 from taxloop.models.recovery import fit_amount, predict_amount, tune_weight, value_score
 
@@ -113,18 +112,8 @@ def prior_correct(p: npt.NDArray[np.float64], pos_weight: float) -> npt.NDArray[
 
 
 def build_pipeline(numeric: list[str], categorical: list[str], cfg: TrainConfig, pos_weight: float) -> Pipeline:
-    """ColumnTransformer (numeric passthrough, categoricals ordinal-encoded) then LightGBM."""
-    prep = ColumnTransformer(
-        [
-            ("num", "passthrough", numeric),
-            (
-                "cat",
-                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1),
-                categorical,
-            ),
-        ],
-        verbose_feature_names_out=False,
-    )
+    """``feature_prep`` then LightGBM."""
+    prep = feature_prep(numeric, categorical)
     model = LGBMClassifier(
         n_estimators=cfg.n_estimators,
         learning_rate=cfg.learning_rate,

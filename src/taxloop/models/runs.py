@@ -139,6 +139,13 @@ def loop_markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _loop_train_config(settings: Settings, trees: int) -> TrainConfig:
+    """Training parameters of each retrain in a loop simulation."""
+    return TrainConfig(
+        n_estimators=trees, seed=settings.seed, model_share=settings.model_share, n_jobs=settings.threads or 1
+    )
+
+
 def run_loop(
     settings: Settings, backend: AnalyticsBackend, truth: Path, cycles: int, threshold: float, trees: int
 ) -> tuple[list[dict[str, Any]], Path]:
@@ -153,12 +160,7 @@ def run_loop(
         random_share=settings.random_sample_share,
         model_share=settings.model_share,
         seed=settings.seed,
-        train=TrainConfig(
-            n_estimators=trees,
-            seed=settings.seed,
-            model_share=settings.model_share,
-            n_jobs=settings.threads or 1,
-        ),
+        train=_loop_train_config(settings, trees),
     )
     with Progress() as bar:
         task = bar.add_task("push cycles / 推送轮次", total=cycles)
@@ -192,9 +194,7 @@ def run_workflow_loop_report(
         model_share=settings.model_share,
         review_share=settings.review_share,
         seed=settings.seed,
-        train=TrainConfig(
-            n_estimators=trees, seed=settings.seed, model_share=settings.model_share, n_jobs=settings.threads or 1
-        ),
+        train=_loop_train_config(settings, trees),
     )
     registry = registry_for(settings.warehouse / "loop")
     with Progress() as bar:

@@ -20,14 +20,15 @@ import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.risk.effectiveness import indicator_report
+from taxloop.risk.hitmap import entity_links as entity_links
+from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.sampling import stratified_sample
-from taxloop.risk.scan import HIT_SCHEMA, PeriodRange, RuleRun, run_rules
+from taxloop.risk.scan import PeriodRange, RuleRun, run_rules
 from taxloop.risk.scoring import (
     ScoringParams,
     audit_factors,
     combine,
     expert_scores,
-    join_by_key,
     rarity_factors,
 )
 from taxloop.rules.spec import RuleSpec
@@ -79,51 +80,6 @@ def build_features_if_available(
     if specs is None:
         return dict(build(backend))
     return dict(build(backend, tables={t for s in specs for t in s.tables}))
-
-
-def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
-    """``tin, entity_id, region_code, industry_code`` per registration (entity_id = tin before resolution)."""
-    if not backend.has_table("taxpayers"):
-        return pd.DataFrame(columns=["tin", "entity_id", "region_code", "industry_code"])
-    if backend.has_table("entity_map"):
-        sql = (
-            "SELECT t.tin, COALESCE(m.entity_id, t.tin) AS entity_id, t.region_code, t.industry_code"
-            " FROM taxpayers t LEFT JOIN entity_map m ON m.registration_id = t.registration_id"
-        )
-    else:
-        sql = "SELECT tin, tin AS entity_id, region_code, industry_code FROM taxpayers"
-    frame = backend.query(sql).to_pandas()
-    return frame.astype({"tin": str, "entity_id": str})
-
-
-def universe(links: pd.DataFrame) -> pd.DataFrame:
-    """One row per resolved taxpayer: ``tins`` (sorted, ``;``), smallest region and industry codes."""
-    links = links.sort_values(["entity_id", "tin"])
-    grouped = links.groupby("entity_id", sort=True)
-    frame = pd.DataFrame({"region_code": grouped["region_code"].min(), "industry_code": grouped["industry_code"].min()})
-    pairs = links.drop_duplicates(["entity_id", "tin"])
-    counts = pairs.groupby("entity_id", sort=True)["tin"].transform("size")
-    tins = pairs.loc[counts == 1].set_index("entity_id")["tin"]  # most taxpayers: one TIN, no string joins
-    several = pairs.loc[counts > 1]
-    multi = join_by_key(several["entity_id"].tolist(), several["tin"].tolist())
-    frame["tins"] = pd.concat([tins, multi]).reindex(frame.index)
-    frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
-    return frame
-
-
-def map_hits(hits: pa.Table, links: pd.DataFrame) -> pd.DataFrame:
-    """Hits with ``subject_id`` as resolved taxpayer and ``tin`` filled where one registration is meant."""
-    frame = hits.to_pandas()
-    if frame.empty or links.empty:
-        return frame
-    tin_to_entity = links.drop_duplicates("tin").set_index("tin")["entity_id"]
-    single = links.drop_duplicates(["entity_id", "tin"]).groupby("entity_id")["tin"]
-    only_tin = single.first()[single.size() == 1]
-    is_tin = frame["subject_id"].isin(tin_to_entity.index)
-    frame.loc[frame["tin"].isna() & is_tin, "tin"] = frame["subject_id"]
-    frame["subject_id"] = frame["subject_id"].map(tin_to_entity).fillna(frame["subject_id"])
-    frame["tin"] = frame["tin"].fillna(frame["subject_id"].map(only_tin))
-    return frame
 
 
 def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
@@ -185,8 +141,9 @@ def run_scan(
     seconds["rules"] = time.perf_counter() - started
     started = time.perf_counter()
     links = entity_links(backend)
-    hits = map_hits(result.hits, links)
-    backend.write_arrow("indicator_hits", pa.Table.from_pandas(hits, schema=HIT_SCHEMA, preserve_index=False))
+    mapped = map_hits(result.hits, links)
+    backend.write_arrow("indicator_hits", mapped)
+    hits = mapped.select(["code", "subject_id", "weight", "severity"]).to_pandas()
     groups = {s.code: s.correlation_group for s in specs}
     base = universe(links)
     factors = weight_factors(backend, hits, links, len(base), params)

@@ -41,27 +41,43 @@ def _nan_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
 
 
-def _strings(values: pd.Series | pd.Index) -> pa.Array:
-    return pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+def _encoded(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes (in order of first appearance) and the distinct values of a string column."""
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):  # a pandas string column backed by Arrow
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
 
 
-def _lookup(keys: pd.Series | pd.Index, values: pd.Series) -> tuple[pa.Array, pa.Array]:
-    """Non-null keys as an Arrow value set and the values in the same order."""
-    keep = np.asarray(pd.notna(keys))
-    return _strings(keys[keep]), _strings(values[keep])
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort and a compare: faster than ``np.unique``'s hashing on millions)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
-def only_tins(links: pd.DataFrame) -> pd.Series:
-    """The TIN of each resolved taxpayer that has exactly one (indexed by entity_id)."""
-    single = links.drop_duplicates(["entity_id", "tin"]).groupby("entity_id")["tin"]
-    return single.first()[single.size() == 1]
+def link_keys(links: pd.DataFrame) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """Look-up arrays of the links: each TIN (first registration row) and its entity; each entity that has
+    exactly one TIN, and that TIN. Rows without a TIN or entity link nothing."""
+    links = links[links["tin"].notna() & links["entity_id"].notna()]
+    tin, tins = _encoded(links["tin"])
+    entity, entities = _encoded(links["entity_id"])
+    order = np.argsort(tin, kind="stable")  # codes are in order of first appearance
+    first_rows = order[np.r_[True, tin[order][1:] != tin[order][:-1]]] if len(tin) else order
+    tin_entities = entities.take(pa.array(entity[first_rows]))
+    width = max(len(tins), 1)
+    pair = distinct(entity * width + tin)
+    pair_entity, pair_tin = pair // width, pair % width
+    single = np.bincount(pair_entity, minlength=len(entities))[pair_entity] == 1
+    return tins, tin_entities, entities.take(pa.array(pair_entity[single])), tins.take(pa.array(pair_tin[single]))
 
 
 def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
     """Hits (``HIT_SCHEMA``) with ``subject_id`` as resolved taxpayer and ``tin`` filled where one
     registration is meant: the rule's ``tin``, else the subject when it was a TIN, else the entity's only TIN.
 
-    Float NaN become null, as the pandas round trip of the code this replaced did.
+    The look-ups run once per distinct subject. Float NaN become null, as the pandas round trip of the code
+    this replaced did.
     """
     hits = hits.cast(HIT_SCHEMA)
     for name in FLOAT_COLUMNS:
@@ -69,17 +85,16 @@ def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
         hits = hits.set_column(i, name, _nan_to_null(hits.column(name)))
     if hits.num_rows == 0 or links.empty:
         return hits
-    first = links.drop_duplicates("tin")
-    tin_keys, tin_entities = _lookup(first["tin"], first["entity_id"])
-    only = only_tins(links)
-    ent_keys, ent_tins = _lookup(only.index.to_series(), only)
-    subject = hits.column("subject_id")
-    at = pc.index_in(subject, value_set=tin_keys)
+    tin_keys, tin_entities, one_keys, one_tins = link_keys(links)
+    encoded = hits.column("subject_id").combine_chunks().dictionary_encode()
+    rows, subjects = encoded.indices, encoded.dictionary
+    at = pc.index_in(subjects, value_set=tin_keys)
+    resolved = pc.coalesce(pc.take(tin_entities, at), subjects)
+    only = pc.take(one_tins, pc.index_in(resolved, value_set=one_keys))
     tin = hits.column("tin")
-    tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(at)), subject, tin)
-    subject = pc.coalesce(pc.take(tin_entities, at), subject)
-    tin = pc.coalesce(tin, pc.take(ent_tins, pc.index_in(subject, value_set=ent_keys)))
-    hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", subject)
+    tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(pc.take(at, rows))), hits.column("subject_id"), tin)
+    tin = pc.coalesce(tin, pc.take(only, rows))
+    hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", pc.take(resolved, rows))
     return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
 
 
@@ -105,7 +120,7 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
         frame[column] = _string_min(links, column, entity, len(entities))
     tin, tins = pd.factorize(links["tin"], sort=True)
     keep = tin >= 0  # a null TIN is no TIN
-    pair = np.unique(entity[keep].astype(np.int64) * max(len(tins), 1) + tin[keep])
+    pair = distinct(entity[keep].astype(np.int64) * max(len(tins), 1) + tin[keep])
     pairs = np.stack([pair // max(len(tins), 1), pair % max(len(tins), 1)])
     names = pa.array(np.asarray(tins, dtype=object), type=pa.string())
     offsets = np.searchsorted(pairs[0], np.arange(len(entities) + 1)).astype(np.int32)

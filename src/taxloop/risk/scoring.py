@@ -117,7 +117,14 @@ def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict
     """
     if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
         return {}
-    share = (hits.groupby("code")["subject_id"].nunique() / taxpayers).clip(upper=1.0)
+    keep = hits["code"].notna().to_numpy()
+    code, codes = pd.factorize(hits["code"][keep], sort=True)
+    subject = pd.factorize(hits["subject_id"][keep])[0]
+    width = max(len(codes), 1)
+    pairs = np.sort(subject[subject >= 0].astype(np.int64) * width + code[subject >= 0])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    flagged = pd.Series(np.bincount(pairs % width, minlength=len(codes)), index=codes)  # nunique per code
+    share = (flagged / taxpayers).clip(upper=1.0)
     factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
     return {str(k): float(max(v, 0.05)) for k, v in factor.items()}
 

@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.effectiveness import indicator_report
+from taxloop.risk.pipeline import SCORE_COLUMNS
 from taxloop.risk.sampling import allocate
-from taxloop.risk.scoring import ScoringParams
+from taxloop.risk.scoring import ScoringParams, audit_factors
 
 
 def join_by_key(keys: list[str], values: list[str], sep: str = ";") -> pd.Series:
@@ -102,3 +105,42 @@ def stratified_sample(
             picked = rng.choice(len(index), size=count, replace=False)
             chosen.extend(index[np.sort(picked)])
     return pd.Index(chosen)
+
+
+def weight_factors(
+    backend: AnalyticsBackend, hits: pd.DataFrame, links: pd.DataFrame, taxpayers: int, params: ScoringParams
+) -> dict[str, float]:
+    """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any)."""
+    factors = rarity_factors(hits, taxpayers, params.rarity_reference)
+    if backend.has_table("audit_outcomes") and params.calibration_prior > 0 and len(hits):
+        audits = backend.query(
+            "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
+        ).to_pandas()
+        t2e = dict(zip(links["tin"], links["entity_id"], strict=True))
+        for code, f in audit_factors(indicator_report(hits, audits, t2e), params.calibration_prior).items():
+            factors[code] = factors.get(code, 1.0) * f
+    return factors
+
+
+def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict[str, float]:
+    """Per indicator, ``min(1, ln(1/p) / ln(1/reference))`` with p the share of taxpayers it flags.
+
+    An indicator that flags half the city tells little about any one taxpayer (factor ~0.15 with the
+    default reference 1 %); one that flags at most ``reference`` keeps its full weight. 0 disables.
+    """
+    if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
+        return {}
+    share = (hits.groupby("code")["subject_id"].nunique() / taxpayers).clip(upper=1.0)
+    factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
+    return {str(k): float(max(v, 0.05)) for k, v in factor.items()}
+
+
+def score_table(scored: pd.DataFrame, scan_id: str) -> pa.Table:
+    """Arrow ``risk_scores`` with the interface's column order and types."""
+    out = scored.assign(scan_id=scan_id)[SCORE_COLUMNS]
+    out = out.astype({"rank": "int64", "score": float, "expert_score": float, "model_score": float})
+    for col in ("scan_id", "entity_id", "tins", "level", "indicators", "selection", "region_code", "industry_code"):
+        out[col] = out[col].astype(object).where(out[col].notna() & (out[col] != ""), None)
+    out["tins"] = scored["tins"].fillna("").astype(str).to_numpy()
+    out["indicators"] = scored["indicators"].fillna("").astype(str).to_numpy()
+    return pa.Table.from_pandas(out, preserve_index=False)

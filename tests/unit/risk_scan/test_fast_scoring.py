@@ -14,8 +14,9 @@ import pytest
 
 from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
+from taxloop.risk.pipeline import code_factors, score_table, weight_factors
 from taxloop.risk.sampling import stratified_sample
-from taxloop.risk.scoring import ScoringParams, expert_scores
+from taxloop.risk.scoring import ScoringParams, combine, expert_scores, rarity_factors
 
 from . import legacy_scoring as legacy
 
@@ -102,3 +103,64 @@ def test_stratified_sample_draws_the_same_rows(seed: int) -> None:
     for share in (0.01, 0.05, 0.5):
         new = stratified_sample(pool, share, seed)
         assert list(new) == list(legacy.stratified_sample(pool, share, seed))
+
+
+class _Audits:
+    """A backend stub holding only ``audit_outcomes``."""
+
+    def __init__(self, audits: pd.DataFrame) -> None:
+        self.audits = pa.Table.from_pandas(audits, preserve_index=False)
+
+    def has_table(self, name: str) -> bool:
+        return name == "audit_outcomes"
+
+    def query(self, sql: str) -> pa.Table:
+        return self.audits
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_weight_factors_are_the_same(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    links = _links(rng)
+    hits = map_hits(_raw_hits(rng, links), links).to_pandas()
+    n = 150
+    audits = pd.DataFrame(
+        {
+            "tin": [links["tin"].iloc[i] for i in rng.integers(0, len(links), n - 5)] + ["NOBODY"] * 5,
+            "opened_on": [f"{2022 + i % 3}-03-01" for i in range(n)],
+            "selection": [["random", "indicator", "model"][i] for i in rng.integers(0, 3, n)],
+            "finding": [["adjusted", "fraud", "none"][i] for i in rng.integers(0, 3, n)],
+            "tax_recovered": rng.random(n) * 1000,
+        }
+    )
+    params = ScoringParams(calibration_prior=7.0, rarity_reference=0.05)
+    for frame in (audits, audits.iloc[0:0], audits.assign(selection="indicator"), audits.iloc[[0, 1]]):
+        backend = _Audits(frame)
+        new = weight_factors(backend, hits, links, len(links), params)  # type: ignore[arg-type]
+        assert new == legacy.weight_factors(backend, hits, links, len(links), params)  # type: ignore[arg-type]
+        assert frame.empty or new != weight_factors(backend, hits, links, len(links), ScoringParams())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_rarity_and_code_factors_are_the_same(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hits = _raw_hits(rng, _links(rng)).to_pandas()
+    hits.loc[hits.sample(40, random_state=seed).index, "subject_id"] = None
+    hits.loc[hits["code"] == "C3", "subject_id"] = None  # a code whose subjects are all missing
+    hits.loc[hits.sample(10, random_state=seed + 1).index, "code"] = None
+    for reference in (0.01, 0.2, 0.9):
+        factors = rarity_factors(hits, 300, reference)
+        assert factors == legacy.rarity_factors(hits, 300, reference)
+        old = hits["weight"] * hits["code"].map(factors).fillna(1.0)
+        assert np.array_equal(hits["weight"] * code_factors(hits["code"], factors), old.to_numpy())
+
+
+def test_score_table_is_the_same() -> None:
+    rng = np.random.default_rng(15)
+    hits = _raw_hits(rng, _links(rng)).to_pandas()
+    base = legacy.universe(_links(rng))
+    scored = combine(base, expert_scores(hits, {}, ScoringParams()), None, ScoringParams())
+    scored.loc[scored.index[:7], "selection"] = "random"
+    scored.loc[scored.index[3:9], "tins"] = None
+    for frame in (scored, scored.iloc[0:0], scored.assign(region_code=None, selection="")):
+        assert score_table(frame, "S1").equals(legacy.score_table(frame, "S1"))

@@ -8,10 +8,8 @@ one Arrow table with the rule's code, weight, severity and category beside each 
 
 from __future__ import annotations
 
-import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,41 +144,6 @@ def _failed(spec: RuleSpec, exc: Exception, profile: HitProfile) -> RuleRun:
     return RuleRun(spec.code, "error", message=text[:500])
 
 
-def _run_one(
-    backend: AnalyticsBackend,
-    spec: RuleSpec,
-    scan_id: str,
-    periods: PeriodRange | None,
-    with_subjects: bool,
-    profile: HitProfile,
-    overrides: Mapping[str, Any] | None,
-) -> tuple[RuleRun, pa.Table | None]:
-    """One rule: skipped when its tables are absent, ``error`` when its SQL fails, else its annotated hits."""
-    started = time.perf_counter()
-    missing = [t for t in spec.tables if not backend.has_table(t)]
-    if missing:
-        return RuleRun(spec.code, "skipped", message=f"tables absent / 缺少数据表: {missing}"), None
-    table = None
-    try:
-        result = backend.query(rule_sql(spec, periods, with_subjects, profile, overrides))
-    except Exception as exc:  # a broken rule must not stop the scan; it is reported
-        run = _failed(spec, exc, profile)
-    else:
-        table = profile.annotate(result, spec, scan_id)
-        run = RuleRun(spec.code, "ok", result.num_rows)
-    run.seconds = time.perf_counter() - started
-    return run, table
-
-
-def _lanes(backend: AnalyticsBackend, workers: int) -> list[AnalyticsBackend]:
-    """``workers`` backends that may run queries at the same time (DuckDB cursors), else just ``backend``."""
-    cursor = getattr(backend, "cursor", None)
-    if workers <= 1 or cursor is None:
-        return [backend]
-    names = frozenset(backend.table_names())
-    return [cursor(names) for _ in range(workers)]
-
-
 def run_rules(
     backend: AnalyticsBackend,
     specs: Sequence[RuleSpec],
@@ -191,14 +154,11 @@ def run_rules(
     profile: HitProfile = TAXPAYER_HITS,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     on_rule: Callable[[RuleRun], None] | None = None,
-    workers: int = 1,
 ) -> RunResult:
     """Run every rule; a rule whose tables are absent is skipped, one that fails is reported, not fatal.
 
     ``profile`` chooses the hit columns (taxpayer ``indicator_hits`` by default), ``params`` maps a rule
-    code to parameter overrides, ``on_rule`` is called with each rule's ``RuleRun`` as soon as it is done
-    (in rule order). With ``workers`` > 1 on a backend that has cursors (DuckDB), that many rules run at
-    the same time, each on its own cursor; the hits are concatenated in rule order all the same.
+    code to parameter overrides, ``on_rule`` is called with each rule's ``RuleRun`` as soon as it is done.
     """
     subjects = {s.subject for s in specs if s.overrides}
     if len(subjects) > 1:
@@ -209,27 +169,26 @@ def run_rules(
         if sql is not None and (subject != "officer" or backend.has_table("officers")):
             backend.materialize(SUBJECTS_TABLE, sql)
             with_subjects = True
-    lanes = _lanes(backend, workers)
-    free: queue.SimpleQueue[AnalyticsBackend] = queue.SimpleQueue()
-    for lane in lanes:
-        free.put(lane)
-
-    def one(spec: RuleSpec) -> tuple[RuleRun, pa.Table | None]:
-        lane = free.get()
-        try:
-            return _run_one(lane, spec, scan_id, periods, with_subjects, profile, (params or {}).get(spec.code))
-        finally:
-            free.put(lane)
-
     tables: list[pa.Table] = []
     runs: list[RuleRun] = []
-    with _progress(progress) as bar, ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+    with _progress(progress) as bar:
         task = bar.add_task("scan / 扫描", total=len(specs))
-        done = pool.map(one, specs) if len(lanes) > 1 else map(one, specs)  # one lane: this thread, in order
-        for spec, (run, table) in zip(specs, done, strict=True):
+        for spec in specs:
             bar.update(task, description=f"scan / 扫描 {spec.code}")
-            if table is not None:
-                tables.append(table)
+            started = time.perf_counter()
+            missing = [t for t in spec.tables if not backend.has_table(t)]
+            if missing:
+                run = RuleRun(spec.code, "skipped", message=f"tables absent / 缺少数据表: {missing}")
+            else:
+                overrides = (params or {}).get(spec.code)
+                try:
+                    result = backend.query(rule_sql(spec, periods, with_subjects, profile, overrides))
+                except Exception as exc:  # a broken rule must not stop the scan; it is reported
+                    run = _failed(spec, exc, profile)
+                else:
+                    tables.append(profile.annotate(result, spec, scan_id))
+                    run = RuleRun(spec.code, "ok", result.num_rows)
+                run.seconds = time.perf_counter() - started
             runs.append(run)
             if on_rule is not None:
                 on_rule(run)

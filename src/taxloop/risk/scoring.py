@@ -10,7 +10,6 @@ Levels come from two thresholds; selection says why a taxpayer is on the list.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,14 +39,6 @@ class ScoringParams:
     def __post_init__(self) -> None:
         if self.medium > self.high:
             raise ValueError(f"medium threshold {self.medium} above high threshold {self.high}")
-
-
-def join_by_key(keys: list[str], values: list[str], sep: str = ";") -> pd.Series:
-    """``sep``-joined values per key, for rows already sorted by key (fast: no per-group pandas objects)."""
-    out: dict[str, str] = {}
-    for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0]):
-        out[key] = sep.join(v for _, v in group)
-    return pd.Series(out, dtype=object)
 
 
 def _first(values: np.ndarray, key: np.ndarray) -> np.ndarray:

@@ -15,19 +15,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taxloop.analytics.backend import AnalyticsBackend
-from taxloop.risk.effectiveness import indicator_report
+from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
+from taxloop.risk.hitmap import entity_links as entity_links
+from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.sampling import stratified_sample
-from taxloop.risk.scan import HIT_SCHEMA, PeriodRange, RuleRun, run_rules
+from taxloop.risk.scan import PeriodRange, RuleRun, run_rules
 from taxloop.risk.scoring import (
     ScoringParams,
     audit_factors,
     combine,
     expert_scores,
-    join_by_key,
     rarity_factors,
 )
 from taxloop.rules.spec import RuleSpec
@@ -81,51 +84,6 @@ def build_features_if_available(
     return dict(build(backend, tables={t for s in specs for t in s.tables}))
 
 
-def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
-    """``tin, entity_id, region_code, industry_code`` per registration (entity_id = tin before resolution)."""
-    if not backend.has_table("taxpayers"):
-        return pd.DataFrame(columns=["tin", "entity_id", "region_code", "industry_code"])
-    if backend.has_table("entity_map"):
-        sql = (
-            "SELECT t.tin, COALESCE(m.entity_id, t.tin) AS entity_id, t.region_code, t.industry_code"
-            " FROM taxpayers t LEFT JOIN entity_map m ON m.registration_id = t.registration_id"
-        )
-    else:
-        sql = "SELECT tin, tin AS entity_id, region_code, industry_code FROM taxpayers"
-    frame = backend.query(sql).to_pandas()
-    return frame.astype({"tin": str, "entity_id": str})
-
-
-def universe(links: pd.DataFrame) -> pd.DataFrame:
-    """One row per resolved taxpayer: ``tins`` (sorted, ``;``), smallest region and industry codes."""
-    links = links.sort_values(["entity_id", "tin"])
-    grouped = links.groupby("entity_id", sort=True)
-    frame = pd.DataFrame({"region_code": grouped["region_code"].min(), "industry_code": grouped["industry_code"].min()})
-    pairs = links.drop_duplicates(["entity_id", "tin"])
-    counts = pairs.groupby("entity_id", sort=True)["tin"].transform("size")
-    tins = pairs.loc[counts == 1].set_index("entity_id")["tin"]  # most taxpayers: one TIN, no string joins
-    several = pairs.loc[counts > 1]
-    multi = join_by_key(several["entity_id"].tolist(), several["tin"].tolist())
-    frame["tins"] = pd.concat([tins, multi]).reindex(frame.index)
-    frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
-    return frame
-
-
-def map_hits(hits: pa.Table, links: pd.DataFrame) -> pd.DataFrame:
-    """Hits with ``subject_id`` as resolved taxpayer and ``tin`` filled where one registration is meant."""
-    frame = hits.to_pandas()
-    if frame.empty or links.empty:
-        return frame
-    tin_to_entity = links.drop_duplicates("tin").set_index("tin")["entity_id"]
-    single = links.drop_duplicates(["entity_id", "tin"]).groupby("entity_id")["tin"]
-    only_tin = single.first()[single.size() == 1]
-    is_tin = frame["subject_id"].isin(tin_to_entity.index)
-    frame.loc[frame["tin"].isna() & is_tin, "tin"] = frame["subject_id"]
-    frame["subject_id"] = frame["subject_id"].map(tin_to_entity).fillna(frame["subject_id"])
-    frame["tin"] = frame["tin"].fillna(frame["subject_id"].map(only_tin))
-    return frame
-
-
 def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
     """Latest model score per entity (highest ``model_version``), or None when there is no model."""
     if not backend.has_table("model_scores"):
@@ -138,27 +96,64 @@ def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
 def weight_factors(
     backend: AnalyticsBackend, hits: pd.DataFrame, links: pd.DataFrame, taxpayers: int, params: ScoringParams
 ) -> dict[str, float]:
-    """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any)."""
+    """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any).
+
+    Only the hits of audited taxpayers can count as audited, so only those go through ``indicator_report``;
+    every other indicator gets the report's figures for none audited (0 of 0).
+    """
     factors = rarity_factors(hits, taxpayers, params.rarity_reference)
     if backend.has_table("audit_outcomes") and params.calibration_prior > 0 and len(hits):
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
         ).to_pandas()
-        t2e = dict(zip(links["tin"], links["entity_id"], strict=True))
-        for code, f in audit_factors(indicator_report(hits, audits, t2e), params.calibration_prior).items():
+        audited = links[links["tin"].isin(audits["tin"].astype(str).unique())]
+        t2e = dict(zip(audited["tin"], audited["entity_id"], strict=True))
+        report = indicator_report(hits[hits["subject_id"].isin(list(entities_of(audits, t2e)))], audits, t2e)
+        rate = random_rate(audits, t2e)
+        if rate is not None:
+            missing = sorted(set(hits["code"].dropna().unique()) - set(report["code"]))
+            none = pd.DataFrame({"code": missing, "audited": 0, "confirmed": 0, "random_rate": rate})
+            report = pd.concat([report[list(none.columns)], none], ignore_index=True) if len(report) else none
+        for code, f in audit_factors(report, params.calibration_prior).items():
             factors[code] = factors.get(code, 1.0) * f
     return factors
 
 
+def code_factors(codes: pd.Series, factors: dict[str, float]) -> np.ndarray:
+    """Each row's factor by its code (1.0 for a code without one): one look-up per distinct code."""
+    index, names = pd.factorize(codes)
+    table = np.array([factors.get(str(c), np.nan) for c in names] + [np.nan], dtype=float)
+    found = table[np.where(index >= 0, index, len(names))]
+    return np.where(np.isnan(found), 1.0, found)
+
+
+def _column(values: pd.Series | np.ndarray, blank_is_null: bool) -> pa.Array:
+    """A text column as ``pa.Table.from_pandas`` typed an object column: string, or null when nothing is set."""
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if blank_is_null:
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return array if array.null_count < len(array) else pa.nulls(len(array))
+
+
 def score_table(scored: pd.DataFrame, scan_id: str) -> pa.Table:
-    """Arrow ``risk_scores`` with the interface's column order and types."""
-    out = scored.assign(scan_id=scan_id)[SCORE_COLUMNS]
-    out = out.astype({"rank": "int64", "score": float, "expert_score": float, "model_score": float})
-    for col in ("scan_id", "entity_id", "tins", "level", "indicators", "selection", "region_code", "industry_code"):
-        out[col] = out[col].astype(object).where(out[col].notna() & (out[col] != ""), None)
-    out["tins"] = scored["tins"].fillna("").astype(str).to_numpy()
-    out["indicators"] = scored["indicators"].fillna("").astype(str).to_numpy()
-    return pa.Table.from_pandas(out, preserve_index=False)
+    """Arrow ``risk_scores`` with the interface's column order and types (empty text is NULL, except in
+    ``tins`` and ``indicators``; another text column with no value at all has the null type, as the
+    ``pa.Table.from_pandas`` of object columns this replaced gave)."""
+    n = len(scored)
+    columns: dict[str, pa.Array] = {"scan_id": _column(np.full(n, scan_id, dtype=object), True)}
+    for col in SCORE_COLUMNS[1:]:
+        if col == "rank":
+            columns[col] = pa.array(scored[col].to_numpy(dtype=np.int64))
+        elif col in ("score", "expert_score", "model_score"):
+            columns[col] = pa.array(scored[col].to_numpy(dtype=float), from_pandas=True)
+        elif col in ("tins", "indicators"):  # never NULL; a pandas str column became large_string
+            text = _column(scored[col].fillna("").astype(str), False)
+            columns[col] = text.cast(pa.large_string()) if n else text
+        else:
+            columns[col] = _column(scored[col], True)
+    return pa.table(columns)
 
 
 def run_scan(
@@ -185,12 +180,13 @@ def run_scan(
     seconds["rules"] = time.perf_counter() - started
     started = time.perf_counter()
     links = entity_links(backend)
-    hits = map_hits(result.hits, links)
-    backend.write_arrow("indicator_hits", pa.Table.from_pandas(hits, schema=HIT_SCHEMA, preserve_index=False))
+    mapped = map_hits(result.hits, links)
+    backend.write_arrow("indicator_hits", mapped)
+    hits = mapped.select(["code", "subject_id", "weight", "severity"]).to_pandas()
     groups = {s.code: s.correlation_group for s in specs}
     base = universe(links)
     factors = weight_factors(backend, hits, links, len(base), params)
-    weighted = hits.assign(weight=hits["weight"] * hits["code"].map(factors).fillna(1.0)) if len(hits) else hits
+    weighted = hits.assign(weight=hits["weight"] * code_factors(hits["code"], factors)) if len(hits) else hits
     expert = expert_scores(weighted, groups, params)
     extra = expert.index.difference(base.index)  # subjects without a registration still get a row
     if len(extra):

@@ -30,6 +30,23 @@ def allocate(sizes: Sequence[int], share: float) -> list[int]:
     return [int(min(c, s)) for c, s in zip(counts, sizes_arr, strict=True)]
 
 
+def _strata(pool: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
+    """Rank of each row's stratum ``|a|b…`` in text order (the labels are built once per distinct stratum)."""
+    if not strata:
+        return np.zeros(len(pool), dtype=np.int64)
+    codes = []
+    labels = []
+    for col in strata:
+        code, uniques = pd.factorize(pool[col].fillna("").astype(str))
+        codes.append(code.astype(np.int64))
+        labels.append(np.asarray(uniques, dtype=object))
+    combo, first = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    text = ["".join("|" + labels[i][c] for i, c in enumerate(row)) for row in combo]
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[sorted(range(len(text)), key=text.__getitem__)] = np.arange(len(text))
+    return rank[np.asarray(first).reshape(-1)]
+
+
 def stratified_sample(
     pool: pd.DataFrame,
     share: float,
@@ -40,17 +57,17 @@ def stratified_sample(
     """Index labels of the rows drawn from ``pool`` (one row per candidate)."""
     if pool.empty or share <= 0:
         return pd.Index([])
-    stratum = pd.Series("", index=pool.index, dtype=object)
-    for col in strata:
-        stratum = stratum + "|" + pool[col].fillna("").astype(str)
-    frame = pool[[id_column]].assign(_stratum=stratum)
-    frame = frame.sort_values(["_stratum", id_column], kind="stable")
-    members = [group.index for _, group in frame.groupby("_stratum", sort=True)]
-    counts = allocate([len(m) for m in members], share)
+    stratum = _strata(pool, strata)
+    ids, _ = pd.factorize(pool[id_column], sort=True)
+    ids = np.where(ids < 0, ids.max() + 1, ids)  # a missing id sorts last, as in pandas
+    order = np.lexsort((ids, stratum))
+    bounds = np.flatnonzero(np.r_[True, np.diff(stratum[order]) != 0, True])
+    counts = allocate(np.diff(bounds).tolist(), share)
+    labels = pool.index.to_numpy()[order]
     rng = np.random.default_rng(seed)
     chosen: list[object] = []
-    for index, count in zip(members, counts, strict=True):
+    for start, end, count in zip(bounds[:-1], bounds[1:], counts, strict=True):
         if count > 0:
-            picked = rng.choice(len(index), size=count, replace=False)
-            chosen.extend(index[np.sort(picked)])
+            picked = rng.choice(int(end - start), size=count, replace=False)
+            chosen.extend(labels[start + np.sort(picked)])
     return pd.Index(chosen)

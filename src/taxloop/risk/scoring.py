@@ -10,12 +10,13 @@ Levels come from two thresholds; selection says why a taxpayer is on the list.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
 
@@ -40,37 +41,63 @@ class ScoringParams:
             raise ValueError(f"medium threshold {self.medium} above high threshold {self.high}")
 
 
-def join_by_key(keys: list[str], values: list[str], sep: str = ";") -> pd.Series:
-    """``sep``-joined values per key, for rows already sorted by key (fast: no per-group pandas objects)."""
-    out: dict[str, str] = {}
-    for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0]):
-        out[key] = sep.join(v for _, v in group)
-    return pd.Series(out, dtype=object)
+def _first(values: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """First non-NaN of ``values`` per distinct ``key`` in key order (pandas ``first``, NaN when none)."""
+    first: np.ndarray = pd.Series(values).groupby(key, sort=True).first().to_numpy()
+    return first
+
+
+def _joined(names: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``;``-joined ``names[offsets[i]:offsets[i+1]]`` for every i (vectorised in Arrow)."""
+    values = pa.array(names, type=pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int64), pa.int64()), values)
+    return np.asarray(pc.binary_join(lists, ";").to_numpy(zero_copy_only=False), dtype=object)
 
 
 def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams) -> pd.DataFrame:
-    """Raw expert score and fired codes per subject from hits (``subject_id, code, weight, severity``)."""
-    if hits.empty:
+    """Raw expert score and fired codes per subject from hits (``subject_id, code, weight, severity``).
+
+    Vectorised on integer codes of the sorted subjects and indicator codes (no string group-bys); the sums
+    run in the order the per-group pandas code used, so the scores are bit-identical to it.
+    """
+    keep = (hits["subject_id"].notna() & hits["code"].notna()).to_numpy()
+    if not keep.any():
         return pd.DataFrame({"expert_raw": pd.Series(dtype=float), "indicators": pd.Series(dtype=str)}).rename_axis(
             "entity_id"
         )
-    per = (
-        hits.groupby(["subject_id", "code"], sort=False)
-        .agg(n=("code", "size"), weight=("weight", "first"), severity=("severity", "first"))
-        .reset_index()
+    hits = hits[keep]
+    subject, subjects = pd.factorize(hits["subject_id"], sort=True)
+    code, codes = pd.factorize(hits["code"], sort=True)
+    names = np.asarray(codes, dtype=object)
+    key = subject.astype(np.int64) * len(names) + code
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    pair_key = key_sorted[starts]
+    pair_subject, pair_code = pair_key // len(names), pair_key % len(names)
+    n = np.diff(np.r_[starts, len(key_sorted)])
+    weight = _first(hits["weight"].to_numpy(dtype=float, na_value=np.nan)[order], key_sorted)
+    sev_code, sev_names = pd.factorize(hits["severity"])
+    sev_first = _first(np.where(sev_code >= 0, sev_code, np.nan)[order], key_sorted)
+    factor = np.array([dict(params.severity).get(s, np.nan) for s in sev_names] + [np.nan], dtype=float)
+    sev = factor[np.where(np.isnan(sev_first), len(sev_names), sev_first).astype(np.int64)]
+    sev = np.where(np.isnan(sev), 1.0, sev)
+    strength = weight * sev * (1.0 + params.repeat_bonus * np.log(n))
+    labels = [(groups.get(c) or f"_{c}") if c in groups else f"_{c}" for c in names]
+    label_rank = pd.factorize(pd.Series(labels, dtype=object), sort=True)[0]
+    group = label_rank[pair_code]
+    ranked = np.lexsort((pair_code, -strength, group, pair_subject))
+    block = pair_subject[ranked] * (int(label_rank.max()) + 1) + group[ranked]
+    first_of_block = np.r_[True, block[1:] != block[:-1]]
+    positions = np.arange(len(ranked))
+    pos = positions - np.maximum.accumulate(np.where(first_of_block, positions, 0))
+    contrib = strength[ranked] * np.power(params.decay, pos)
+    raw = pd.Series(contrib).groupby(pair_subject[ranked], sort=True).sum()
+    offsets = np.searchsorted(pair_subject, np.arange(len(subjects) + 1))  # every subject has a pair
+    return pd.DataFrame(
+        {"expert_raw": raw.to_numpy(), "indicators": _joined(names[pair_code], offsets)},
+        index=pd.Index(np.asarray(subjects, dtype=object), name="entity_id"),
     )
-    sev = per["severity"].map(dict(params.severity)).fillna(1.0).astype(float)
-    per["strength"] = per["weight"].astype(float) * sev * (1.0 + params.repeat_bonus * np.log(per["n"]))
-    per["group"] = per["code"].map({c: g or f"_{c}" for c, g in groups.items()}).fillna("_" + per["code"])
-    per = per.sort_values(["subject_id", "group", "strength", "code"], ascending=[True, True, False, True])
-    per["pos"] = per.groupby(["subject_id", "group"], sort=False).cumcount()
-    per["contrib"] = per["strength"] * np.power(params.decay, per["pos"])
-    raw = per.groupby("subject_id")["contrib"].sum()
-    ordered = per.sort_values(["subject_id", "code"])
-    codes = join_by_key(ordered["subject_id"].tolist(), ordered["code"].tolist())
-    out = pd.DataFrame({"expert_raw": raw, "indicators": codes})
-    out.index.name = "entity_id"
-    return out
 
 
 def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict[str, float]:
@@ -81,7 +108,14 @@ def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict
     """
     if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
         return {}
-    share = (hits.groupby("code")["subject_id"].nunique() / taxpayers).clip(upper=1.0)
+    keep = hits["code"].notna().to_numpy()
+    code, codes = pd.factorize(hits["code"][keep], sort=True)
+    subject = pd.factorize(hits["subject_id"][keep])[0]
+    width = max(len(codes), 1)
+    pairs = np.sort(subject[subject >= 0].astype(np.int64) * width + code[subject >= 0])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    flagged = pd.Series(np.bincount(pairs % width, minlength=len(codes)), index=codes)  # nunique per code
+    share = (flagged / taxpayers).clip(upper=1.0)
     factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
     return {str(k): float(max(v, 0.05)) for k, v in factor.items()}
 

@@ -1,0 +1,133 @@
+"""Hits mapped to resolved taxpayers, and the universe of resolved taxpayers, for a scan's scoring phase.
+
+Everything here is vectorised over Arrow / numpy (no per-row Python, no string ``map`` over a million-row
+Series): at 1 M taxpayers and 2.3 M hits the mapping is a few hash look-ups (``pyarrow.compute.index_in``)
+instead of pandas round trips. ``entity_links`` gives one row per registration; ``map_hits`` replaces the
+hits' ``subject_id`` by the resolved taxpayer and fills ``tin``; ``universe`` gives one row per resolved
+taxpayer. The semantics are those of the pandas code they replaced (pinned by
+``tests/unit/risk_scan/test_fast_scoring.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.hit_profile import HIT_SCHEMA
+
+FLOAT_COLUMNS = ("value", "threshold", "weight")
+
+
+def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
+    """``tin, entity_id, region_code, industry_code`` per registration (entity_id = tin before resolution)."""
+    if not backend.has_table("taxpayers"):
+        return pd.DataFrame(columns=["tin", "entity_id", "region_code", "industry_code"])
+    if backend.has_table("entity_map"):
+        sql = (
+            "SELECT t.tin, COALESCE(m.entity_id, t.tin) AS entity_id, t.region_code, t.industry_code"
+            " FROM taxpayers t LEFT JOIN entity_map m ON m.registration_id = t.registration_id"
+        )
+    else:
+        sql = "SELECT tin, tin AS entity_id, region_code, industry_code FROM taxpayers"
+    frame = backend.query(sql).to_pandas()
+    return frame.astype({"tin": str, "entity_id": str})
+
+
+def _nan_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """NaN as null (what a pandas round trip of the hits did to every float column)."""
+    return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+
+
+def _encoded(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes (in order of first appearance) and the distinct values of a string column."""
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):  # a pandas string column backed by Arrow
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort and a compare: faster than ``np.unique``'s hashing on millions)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def link_keys(links: pd.DataFrame) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """Look-up arrays of the links: each TIN (first registration row) and its entity; each entity that has
+    exactly one TIN, and that TIN. Rows without a TIN or entity link nothing."""
+    links = links[links["tin"].notna() & links["entity_id"].notna()]
+    tin, tins = _encoded(links["tin"])
+    entity, entities = _encoded(links["entity_id"])
+    order = np.argsort(tin, kind="stable")  # codes are in order of first appearance
+    first_rows = order[np.r_[True, tin[order][1:] != tin[order][:-1]]] if len(tin) else order
+    tin_entities = entities.take(pa.array(entity[first_rows]))
+    width = max(len(tins), 1)
+    pair = distinct(entity * width + tin)
+    pair_entity, pair_tin = pair // width, pair % width
+    single = np.bincount(pair_entity, minlength=len(entities))[pair_entity] == 1
+    return tins, tin_entities, entities.take(pa.array(pair_entity[single])), tins.take(pa.array(pair_tin[single]))
+
+
+def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
+    """Hits (``HIT_SCHEMA``) with ``subject_id`` as resolved taxpayer and ``tin`` filled where one
+    registration is meant: the rule's ``tin``, else the subject when it was a TIN, else the entity's only TIN.
+
+    The look-ups run once per distinct subject. Float NaN become null, as the pandas round trip of the code
+    this replaced did.
+    """
+    hits = hits.cast(HIT_SCHEMA)
+    for name in FLOAT_COLUMNS:
+        i = hits.schema.get_field_index(name)
+        hits = hits.set_column(i, name, _nan_to_null(hits.column(name)))
+    if hits.num_rows == 0 or links.empty:
+        return hits
+    tin_keys, tin_entities, one_keys, one_tins = link_keys(links)
+    encoded = hits.column("subject_id").combine_chunks().dictionary_encode()
+    rows, subjects = encoded.indices, encoded.dictionary
+    at = pc.index_in(subjects, value_set=tin_keys)
+    resolved = pc.coalesce(pc.take(tin_entities, at), subjects)
+    only = pc.take(one_tins, pc.index_in(resolved, value_set=one_keys))
+    tin = hits.column("tin")
+    tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(pc.take(at, rows))), hits.column("subject_id"), tin)
+    tin = pc.coalesce(tin, pc.take(only, rows))
+    hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", pc.take(resolved, rows))
+    return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
+
+
+def _string_min(frame: pd.DataFrame, column: str, group: np.ndarray, groups: int) -> np.ndarray:
+    """Smallest non-null string of ``column`` per group code (None where all are null)."""
+    codes, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
+    best = np.full(groups, len(uniques), dtype=np.int64)
+    valid = codes >= 0
+    np.minimum.at(best, group[valid], codes[valid])
+    out = np.full(groups, None, dtype=object)
+    found = best < len(uniques)
+    out[found] = np.asarray(uniques, dtype=object)[best[found]]
+    return out
+
+
+def universe(links: pd.DataFrame) -> pd.DataFrame:
+    """One row per resolved taxpayer: ``tins`` (sorted, ``;``), smallest region and industry codes."""
+    links = links[links["entity_id"].notna()]
+    entity, entities = pd.factorize(links["entity_id"], sort=True)
+    index = pd.Index(np.asarray(entities, dtype=object), name="entity_id")
+    frame = pd.DataFrame(index=index)
+    for column in ("region_code", "industry_code"):
+        frame[column] = _string_min(links, column, entity, len(entities))
+    tin, tins = pd.factorize(links["tin"], sort=True)
+    keep = tin >= 0  # a null TIN is no TIN
+    pair = distinct(entity[keep].astype(np.int64) * max(len(tins), 1) + tin[keep])
+    pairs = np.stack([pair // max(len(tins), 1), pair % max(len(tins), 1)])
+    names = pa.array(np.asarray(tins, dtype=object), type=pa.string())
+    offsets = np.searchsorted(pairs[0], np.arange(len(entities) + 1)).astype(np.int32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(pairs[1]))), ";")
+    empty = np.diff(offsets) == 0
+    values = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    values[empty] = None
+    frame["tins"] = values
+    frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
+    return frame

@@ -123,7 +123,7 @@ def main() -> None:
     args = ap.parse_args()
     from taxloop.analytics.duckdb_backend import DuckDBBackend
     from taxloop.analytics.warehouse import Warehouse
-    from taxloop.features import build_features
+    from taxloop.features import build_pruned
     from taxloop.risk.library import load_library
     from taxloop.risk.scan import run_rules
 
@@ -135,7 +135,7 @@ def main() -> None:
 
     def engine() -> dict[str, set[str]]:
         backend = DuckDBBackend(wh)
-        build_features(backend, tables={t for s in specs for t in s.tables})  # what `scan --indicators` builds
+        build_pruned(backend, specs)  # what `scan --indicators` builds: the columns these rules read, in memory
         hits = run_rules(backend, specs, "bench", progress=False).hits.to_pandas()
         backend.close()
         return {c: set(hits.loc[hits["code"] == c, "subject_id"]) for c in CODES}

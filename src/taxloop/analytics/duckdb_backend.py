@@ -89,6 +89,19 @@ class DuckDBBackend:
         self._swap_in(name, tmp)
         return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 
+    def stage(self, name: str, sqls: Sequence[str]) -> int:
+        """Queries' rows into in-memory table ``staged.<name>``; the view ``name`` points at it (every cursor of
+        this database sees it) until ``refresh`` or ``materialize`` re-points the view at Parquet."""
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS staged")
+        table = f'staged."{name}"'
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sqls[0]}")
+        for sql in sqls[1:]:
+            self.con.execute(f"INSERT INTO {table} {sql}")
+        self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {table}')
+        if self._names is not None:
+            self._names = self._names | {name}
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
     def write_arrow(self, name: str, data: pa.Table) -> int:
         """Store an Arrow table as a derived table."""
         view = f"_arrow_{uuid.uuid4().hex}"

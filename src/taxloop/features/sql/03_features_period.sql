@@ -1,8 +1,11 @@
 -- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
 -- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
 -- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN (bucket).
+-- Shape kept prunable (taxloop.features.prune): one CTE per source keyed (tin, period), all joined in one chain
+-- of FULL OUTER JOIN ... USING (tin, period); a column the scan does not read is dropped, and a CTE left with
+-- nothing but its key leaves the chain (or stays key-only when a consumer depends on the row set).
 WITH inv_out AS (
-    SELECT seller_tin AS tin, month,
+    SELECT seller_tin AS tin, strftime(month, '%Y-%m') AS period,
            CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
            CAST(sum(amount) AS DOUBLE) AS out_amount, CAST(sum(tax_amount) AS DOUBLE) AS out_tax,
            CAST(sum(special_amount) AS DOUBLE) AS out_special_amount,
@@ -13,7 +16,7 @@ WITH inv_out AS (
     GROUP BY seller_tin, month
 ),
 inv_in AS (
-    SELECT buyer_tin AS tin, month,
+    SELECT buyer_tin AS tin, strftime(month, '%Y-%m') AS period,
            CAST(sum(n) AS BIGINT) AS in_n, CAST(sum(amount) AS DOUBLE) AS in_amount,
            CAST(sum(special_tax) AS DOUBLE) AS in_special_tax,
            CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
@@ -21,14 +24,6 @@ inv_in AS (
     FROM features_invoice_cells
     WHERE buyer_tin IS NOT NULL AND {bucket(buyer_tin)}
     GROUP BY buyer_tin, month
-),
-inv AS (
-    SELECT coalesce(o.tin, i.tin) AS tin, strftime(coalesce(o.month, i.month), '%Y-%m') AS period,
-           o.out_n, o.out_void_n, o.out_red_n, o.out_amount, o.out_tax, o.out_special_amount, o.out_consumer_amount,
-           o.out_near_quota_n, o.out_round_n, o.out_positive_n,
-           i.in_n, i.in_amount, i.in_special_tax, i.in_bad_seller_amount, i.in_new_seller_amount
-    FROM inv_out AS o
-    FULL OUTER JOIN inv_in AS i ON i.tin = o.tin AND i.month = o.month
 ),
 vat AS (
     SELECT tin, period,
@@ -110,7 +105,8 @@ SELECT k.tin, k.period,
        coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
 FROM (
     SELECT *
-    FROM inv
+    FROM inv_out
+    FULL OUTER JOIN inv_in USING (tin, period)
     FULL OUTER JOIN vat USING (tin, period)
     FULL OUTER JOIN iit USING (tin, period)
     FULL OUTER JOIN si USING (tin, period)

@@ -4,7 +4,8 @@
 
 The analyst reads the raw contract tables with ``pandas.read_parquet``, builds monthly aggregates per TIN with
 ``groupby`` and applies each indicator's condition (parameters read from the same rule files). The engine builds
-the feature tables those ten rule files read (as ``taxloop scan --indicators`` does) on DuckDB and runs them.
+the feature columns those ten rule files read (as ``taxloop scan --indicators`` does: ``build_pruned``, in
+memory) on DuckDB and runs them.
 Both answers are compared (the set of flagged taxpayers per indicator must be identical) and both are timed.
 The warehouse must have no ``entity_map`` (taxpayer = TIN on both sides).
 """

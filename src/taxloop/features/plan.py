@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -60,9 +61,15 @@ def _add(needs: dict[str, set[str] | None], table: str, cols: set[str] | None, o
     needs[table] = (needs.get(table) or set()) | wanted
 
 
+@lru_cache(maxsize=128)
 def feature_sql_rendered(table: str, present: frozenset[str] = frozenset(), bucket: int = 0, buckets: int = 1) -> str:
     """A feature table's SQL with sources filled (absent ones empty) — the form the pruner parses."""
     return render(feature_sql(table), set(present), bucket, buckets)
+
+
+@lru_cache(maxsize=64)
+def _outputs(table: str, present: frozenset[str]) -> list[str]:
+    return output_columns(feature_sql_rendered(table, present))
 
 
 def _inline_cells(sql: str, present: frozenset[str]) -> str:
@@ -89,7 +96,6 @@ def rule_variants(spec: RuleSpec) -> list[str]:
 def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1) -> FeaturePlan:
     """The pruned build for ``specs`` (see module doc)."""
     frozen = frozenset(present)
-    outputs = {t: output_columns(feature_sql_rendered(t, frozen)) for t in FEATURE_TABLES}
     needs: dict[str, set[str] | None] = {}
     row_dependent: dict[str, bool] = {}
     cells_by_rule = False
@@ -99,7 +105,7 @@ def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1
             cols = columns_read(variants[0], table)
             if cols is not None and not cols:
                 continue
-            _add(needs, table, cols, outputs[table])
+            _add(needs, table, cols, _outputs(table, frozen))
             full = feature_sql_rendered(table, frozen)
             blind = cols is not None and all(blind_to_blank_rows(v, table, full) for v in variants)
             row_dependent[table] = row_dependent.get(table, False) or not blind
@@ -129,7 +135,7 @@ def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1
             cols = columns_read(tree, upstream)
             if cols is not None and not cols:
                 continue
-            _add(needs, upstream, cols, outputs[upstream])
+            _add(needs, upstream, cols, _outputs(upstream, frozen))
             if upstream == CELLS:
                 cell_readers.add(table)
             dependent = ROW_SET_DEPENDENT.get(table, frozenset())

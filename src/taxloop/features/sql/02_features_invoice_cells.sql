@@ -9,6 +9,7 @@ WITH x AS (
     SELECT i.seller_tin, i.buyer_tin,
            CAST(date_trunc('month', i.issued_on) AS DATE) AS month,
            substr(i.goods_code, 1, 3) AS goods_prefix,
+           1 AS n,
            CASE WHEN i.status = 'void' THEN 1 ELSE 0 END AS void_n,
            CASE WHEN i.status = 'red' OR i.amount < 0 THEN 1 ELSE 0 END AS red_n,
            CASE WHEN i.status <> 'void' AND i.amount > 0 THEN 1 ELSE 0 END AS positive_n,

@@ -16,9 +16,9 @@ from ind_library import LibraryRun
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.features.plan import plan_features
-from taxloop.features.build import FEATURE_TABLES
 from taxloop.features import build_pruned
+from taxloop.features.build import FEATURE_TABLES
+from taxloop.features.plan import plan_features
 from taxloop.rules.compile import compile_rule
 
 pytestmark = pytest.mark.slow

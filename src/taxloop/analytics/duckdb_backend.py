@@ -13,6 +13,10 @@ import pyarrow as pa
 from taxloop.analytics.warehouse import Warehouse
 
 
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _glob(folder: Path) -> str:
     return str(folder / "*.parquet").replace("'", "''")
 
@@ -94,9 +98,12 @@ class DuckDBBackend:
         this database sees it) until ``refresh`` or ``materialize`` re-points the view at Parquet."""
         self.con.execute("CREATE SCHEMA IF NOT EXISTS staged")
         table = f'staged."{name}"'
-        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sqls[0]}")
+        # the same column types as the Parquet a materialize writes (which stores HUGEINT sums as DOUBLE)
+        wide = [r[0] for r in self.con.execute(f"DESCRIBE ({sqls[0]})").fetchall() if "HUGEINT" in str(r[1])]
+        cast = f" REPLACE ({', '.join(f'CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}' for c in wide)})" if wide else ""
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *{cast} FROM ({sqls[0]})")
         for sql in sqls[1:]:
-            self.con.execute(f"INSERT INTO {table} {sql}")
+            self.con.execute(f"INSERT INTO {table} SELECT *{cast} FROM ({sql})")
         self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {table}')
         if self._names is not None:
             self._names = self._names | {name}

@@ -134,10 +134,14 @@ def main() -> None:
     specs = load_library(codes=list(CODES))
     params = {s.code: s.defaults() for s in specs}
 
+    phases: dict[str, list[float]] = {}
+
     def engine() -> dict[str, set[str]]:
         backend = DuckDBBackend(wh)
-        build_pruned(backend, specs)  # what `scan --indicators` builds: the columns these rules read, in memory
-        hits = run_rules(backend, specs, "bench", progress=False).hits.to_pandas()
+        # what `scan --indicators` builds: the columns these rules read, in memory
+        _, *phases["features"] = timed(lambda: build_pruned(backend, specs))
+        run, *phases["rules"] = timed(lambda: run_rules(backend, specs, "bench", progress=False))
+        hits = run.hits.to_pandas()
         backend.close()
         return {c: set(hits.loc[hits["code"] == c, "subject_id"]) for c in CODES}
 
@@ -152,6 +156,7 @@ def main() -> None:
         "speedup": round(pandas_s / engine_s, 2),
         "pandas_cpu_seconds": round(pandas_cpu, 1),
         "engine_cpu_seconds": round(engine_cpu, 1),
+        "engine_phases_wall_cpu": {k: [round(x, 2) for x in v] for k, v in phases.items()},
         "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "same_hits": all(v["same"] for v in per_code.values()),

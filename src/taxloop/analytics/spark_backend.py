@@ -1,6 +1,6 @@
 """Apache Spark over the same Parquet folders (for a bureau that outgrows one machine).
 
-SQL arrives in DuckDB's dialect and is transpiled with sqlglot. PySpark is an optional
+SQL arrives in DuckDB's dialect and is transpiled with sqlglot (``spark_sql.to_spark_sql``). PySpark is an optional
 dependency (``pip install taxloop[spark]``); it is imported only when this backend is built.
 """
 
@@ -12,14 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
-import sqlglot
 
+from taxloop.analytics.spark_sql import to_spark_sql
 from taxloop.analytics.warehouse import Warehouse
-
-
-def to_spark_sql(sql: str) -> str:
-    """Transpile one DuckDB-dialect statement to Spark SQL."""
-    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
 
 class SparkBackend:

@@ -135,11 +135,21 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def missing_column(message: str) -> bool:
+    """Whether an engine's error message says a column does not exist (DuckDB: ``Referenced column "x" not
+    found``, ``Table "o" does not have a column named "x"``; Spark: ``[UNRESOLVED_COLUMN...]``)."""
+    first = message.splitlines()[0] if message else ""
+    lowered = first.lower()
+    return ("not found" in first and "column" in lowered) or "does not have a column named" in lowered or (
+        "UNRESOLVED_COLUMN" in first
+    )
+
+
 def _failed(spec: RuleSpec, exc: Exception, profile: HitProfile) -> RuleRun:
     """A rule whose SQL failed: an error, or skipped when the profile treats an absent column as missing data."""
     text = f"{type(exc).__name__}: {exc}"
     first = (str(exc) or type(exc).__name__).splitlines()[0]
-    if profile.missing_column_skips and "not found" in first and "column" in first.lower():
+    if profile.missing_column_skips and missing_column(str(exc)):
         return RuleRun(spec.code, "skipped", message=f"column absent / 缺少数据列: {first}"[:500])
     return RuleRun(spec.code, "error", message=text[:500])
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
+from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.warehouse import Warehouse
+from taxloop.features import build_pruned
+from taxloop.features.build import FeatureBuildError
 from taxloop.features.prune import columns_read, output_columns, parse, prune
 from taxloop.features.rowset import blank_values, blind_to_blank_rows
+from taxloop.risk.library import load_library
 
 CHAIN = """
 WITH a AS (SELECT tin, period, sum(x) AS ax, sum(y) AS ay FROM src_a GROUP BY tin, period),
@@ -123,3 +130,12 @@ def test_blank_values_of_the_chain() -> None:
 )
 def test_blind_to_blank_rows(rule: str, blind: bool) -> None:
     assert blind_to_blank_rows(rule, "ft", CHAIN) is blind
+
+
+def test_pruned_build_needs_taxpayers(tmp_path: Path) -> None:
+    backend = DuckDBBackend(Warehouse(tmp_path / "wh").ensure())
+    try:
+        with pytest.raises(FeatureBuildError, match="taxpayers"):
+            build_pruned(backend, load_library(codes=["VAT_ZERO_DECL_INVOICING"]))
+    finally:
+        backend.close()

@@ -21,7 +21,14 @@ from functools import lru_cache
 from sqlglot import exp
 
 from taxloop.analytics.backend import AnalyticsBackend
-from taxloop.features.build import FEATURE_TABLES, TINS_PER_BUCKET, depends_on, feature_sql, render
+from taxloop.features.build import (
+    FEATURE_TABLES,
+    TINS_PER_BUCKET,
+    FeatureBuildError,
+    depends_on,
+    feature_sql,
+    render,
+)
 from taxloop.features.prune import columns_read, output_columns, parse, prune
 from taxloop.features.rowset import blind_to_blank_rows
 from taxloop.rules.compile import compile_rule
@@ -150,12 +157,15 @@ def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1
 def build_pruned(backend: AnalyticsBackend, specs: Sequence[RuleSpec]) -> dict[str, int]:
     """Stage the pruned feature tables ``specs`` read (``backend.stage``); returns each one's row count."""
     present = set(backend.table_names())
-    buckets = 1
-    if "taxpayers" in present:
-        tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
-        buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
+    if "taxpayers" not in present:
+        raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
+    tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
+    buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
     plan = plan_features(specs, present, buckets)
     counts: dict[str, int] = {}
     for table, parts in plan.sql.items():
-        counts[table] = backend.stage(table, parts)
+        try:
+            counts[table] = backend.stage(table, parts)
+        except Exception as exc:
+            raise FeatureBuildError(f"building pruned {table} failed: {exc}") from exc
     return counts

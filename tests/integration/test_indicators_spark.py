@@ -18,7 +18,7 @@ from indicator_warehouse import write_tables  # noqa: E402
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend  # noqa: E402
 from taxloop.analytics.spark_backend import SparkBackend  # noqa: E402
-from taxloop.features import build_features  # noqa: E402
+from taxloop.features import build_features, build_pruned  # noqa: E402
 from taxloop.rules.compile import compile_rule  # noqa: E402
 from taxloop.rules.spec import load_rules  # noqa: E402
 
@@ -75,6 +75,32 @@ def test_library_same_hits_on_spark_and_duckdb(spark_session: Any, tmp_path: Pat
     counts = build_features(spark, buckets=3)  # in three parts by TIN hash (Spark's hash is signed): same features
     assert counts["features_period"] == len(city.firms) * 24
     got = _hits(spark, specs)
+    assert sum(len(v) for v in expected.values()) > 0
+    diff = {code: (sorted(expected[code] ^ got[code]))[:3] for code in expected if expected[code] != got[code]}
+    assert diff == {}
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_pruned_build_on_spark_same_hits_as_full_duckdb(spark_session: Any, tmp_path: Path) -> None:
+    """A scan of some rules on Spark: pruned feature tables staged as cached temp views, the Parquet untouched."""
+    city = City(0, n_base=6)
+    zero_vat(city, months(2024, 1, 6))
+    city.edit("taxpayers", lambda r: r["tin"] == city.B(1), status="abnormal")
+    wh = write_tables([city], tmp_path)
+    specs = [s for s in load_rules(LIBRARY) if s.code in SAMPLE]
+    duck = DuckDBBackend(wh)
+    build_features(duck)
+    expected = _hits(duck, specs)
+    full_columns = duck.query("SELECT * FROM features_period LIMIT 0").num_columns
+    duck.close()
+    spark = SparkBackend(wh, session=spark_session)
+    staged = build_pruned(spark, specs)
+    assert "features_period" in staged
+    assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns < full_columns
+    got = _hits(spark, specs)
+    spark.refresh()  # the warehouse's full tables are back
+    assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns == full_columns
     assert sum(len(v) for v in expected.values()) > 0
     diff = {code: (sorted(expected[code] ^ got[code]))[:3] for code in expected if expected[code] != got[code]}
     assert diff == {}

@@ -6,6 +6,7 @@ Table names in SQL are the warehouse table names (``invoices``, ``derived`` resu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -31,6 +32,12 @@ class AnalyticsBackend(Protocol):
 
     def materialize(self, name: str, sql: str) -> int:
         """Run a query and store its result as derived table ``name`` (replacing it); returns rows."""
+        ...
+
+    def stage(self, name: str, sqls: Sequence[str]) -> int:
+        """Run queries (same columns; their rows together) into table ``name`` held by this backend only (in
+        memory, never written to the warehouse), shadowing the warehouse table of that name until ``refresh`` or
+        a ``materialize`` of it; returns rows. For one scan's pruned feature tables."""
         ...
 
     def write_arrow(self, name: str, data: pa.Table) -> int:

@@ -13,6 +13,10 @@ import pyarrow as pa
 from taxloop.analytics.warehouse import Warehouse
 
 
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _glob(folder: Path) -> str:
     return str(folder / "*.parquet").replace("'", "''")
 
@@ -88,6 +92,22 @@ class DuckDBBackend:
             self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
         self._swap_in(name, tmp)
         return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
+
+    def stage(self, name: str, sqls: Sequence[str]) -> int:
+        """Queries' rows into in-memory table ``staged.<name>``; the view ``name`` points at it (every cursor of
+        this database sees it) until ``refresh`` or ``materialize`` re-points the view at Parquet."""
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS staged")
+        table = f'staged."{name}"'
+        # the same column types as the Parquet a materialize writes (which stores HUGEINT sums as DOUBLE)
+        wide = [r[0] for r in self.con.execute(f"DESCRIBE ({sqls[0]})").fetchall() if "HUGEINT" in str(r[1])]
+        cast = f" REPLACE ({', '.join(f'CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}' for c in wide)})" if wide else ""
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *{cast} FROM ({sqls[0]})")
+        for sql in sqls[1:]:
+            self.con.execute(f"INSERT INTO {table} SELECT *{cast} FROM ({sql})")
+        self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {table}')
+        if self._names is not None:
+            self._names = self._names | {name}
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
     def write_arrow(self, name: str, data: pa.Table) -> int:
         """Store an Arrow table as a derived table."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -75,6 +76,19 @@ class SparkBackend:
         tmp.rename(final)
         self._register(name, str(final))
         return int(self.spark.sql(f"SELECT count(*) AS n FROM `{name}`").collect()[0][0])
+
+    def stage(self, name: str, sqls: Sequence[str]) -> int:
+        """Queries' rows as a cached DataFrame registered as temp view ``name`` (replacing the Parquet view until
+        ``refresh`` or ``materialize``)."""
+        frames = [self.spark.sql(to_spark_sql(sql)) for sql in sqls]
+        df = frames[0]
+        for part in frames[1:]:
+            df = df.unionByName(part)
+        df = df.cache()
+        rows = int(df.count())
+        df.createOrReplaceTempView(name)
+        self._names.add(name)
+        return rows
 
     def write_arrow(self, name: str, data: pa.Table) -> int:
         """Store an Arrow table as a derived table."""

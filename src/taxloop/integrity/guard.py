@@ -122,6 +122,9 @@ class _MemoryBackend:
         self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
         return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 
+    def stage(self, name: str, sqls: Sequence[str]) -> int:
+        return self.materialize(name, " UNION ALL ".join(f"SELECT * FROM ({sql})" for sql in sqls))
+
     def write_arrow(self, name: str, data: pa.Table) -> int:
         self.con.register("_arrow", data)
         try:

@@ -67,10 +67,12 @@ def new_scan_id() -> str:
 def build_features_if_available(
     backend: AnalyticsBackend, specs: Sequence[RuleSpec] | None = None
 ) -> dict[str, int] | None:
-    """Run the feature layer (``taxloop.features.build_features``) when that package is installed.
+    """Run the feature layer (``taxloop.features``) when that package is installed.
 
-    With ``specs``, only the feature tables those rules read (and what these read) are built, so a scan of a
-    few indicators does not pay for the whole layer; without, every feature table.
+    Without ``specs``, or when they cover every active rule of the packaged library, every feature table is
+    built and written to the warehouse (other consumers read them). With a subset of rules, only the feature
+    columns those rules read are built (``build_pruned``: held by this backend only, the warehouse's full
+    tables untouched), so a scan of a few indicators pays neither for the whole layer nor for unused columns.
     """
     try:
         module = importlib.import_module("taxloop.features")
@@ -81,6 +83,12 @@ def build_features_if_available(
         return None
     if specs is None:
         return dict(build(backend))
+    pruned = getattr(module, "build_pruned", None)
+    if pruned is not None:
+        from taxloop.risk.library import load_library
+
+        if not {s.code for s in load_library()} <= {s.code for s in specs}:
+            return dict(pruned(backend, specs))
     return dict(build(backend, tables={t for s in specs for t in s.tables}))
 
 

@@ -48,6 +48,7 @@ class LibraryRun:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    warehouse: Path | None = None  # where the worlds and their full feature tables are
 
     def subjects(self, code: str) -> set[str]:
         """Subject ids the rule ``code`` fired on."""
@@ -73,8 +74,9 @@ def library_run(library_specs: dict[str, RuleSpec], tmp_path_factory: pytest.Tem
             mutate(city)
             worlds[(code, kind)] = city
             index += 1
-    backend = build_warehouse([normal, *worlds.values()], tmp_path_factory.mktemp("indicator_worlds"))
-    run = LibraryRun(specs=library_specs, worlds=worlds, normal=normal)
+    root = tmp_path_factory.mktemp("indicator_worlds")
+    backend = build_warehouse([normal, *worlds.values()], root)
+    run = LibraryRun(specs=library_specs, worlds=worlds, normal=normal, warehouse=root)
     try:
         for code, spec in library_specs.items():
             try:

@@ -126,15 +126,25 @@ def test_building_in_buckets_gives_the_same_tables(tmp_path: Path) -> None:
 
 def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Path) -> None:
     from taxloop.risk.library import load_library
-    from taxloop.risk.pipeline import run_scan
+    from taxloop.risk.pipeline import build_features_if_available, run_scan
     from taxloop.risk.scoring import ScoringParams
 
-    backend = DuckDBBackend(write_tables([City(0, n_base=3)], tmp_path), threads=1)
+    wh = write_tables([City(0, n_base=3)], tmp_path)
+    backend = DuckDBBackend(wh, threads=1)
     try:
         specs = load_library(codes=["VAT_INPUT_EXCEEDS_OUTPUT"])
         outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False)
         assert [r.status for r in outcome.rules] == ["ok"]
         built = {t for t in FEATURE_TABLES if backend.has_table(t)}
-        assert built == {"features_tin", "features_invoice_cells", "features_period", "features_entity"}
+        # only the columns the rule reads, in memory: no cells table (invoice sums straight from invoices)
+        assert built == {"features_tin", "features_period", "features_entity"}
+        assert not set(FEATURE_TABLES) & set(wh.names("derived"))  # the warehouse's feature tables untouched
+        assert backend.query("SELECT * FROM features_entity LIMIT 0").column_names == [
+            "entity_id", "primary_tin", "vat_output", "vat_input"
+        ]
+        built_all = build_features_if_available(backend, load_library())  # the whole library: full, written
+        assert built_all is not None and set(built_all) == set(FEATURE_TABLES)
+        assert set(FEATURE_TABLES) <= set(wh.names("derived"))
+        assert backend.query("SELECT * FROM features_entity LIMIT 0").num_columns > 60  # the view is Parquet again
     finally:
         backend.close()

@@ -42,7 +42,9 @@ mkt AS (
     FROM {market_registrations}
     GROUP BY credit_code
 )
-SELECT b.*,
+SELECT b.tin, b.entity_id, b.registration_id, b.name, b.kind, b.legal_rep_id, b.finance_officer_id, b.phone,
+       b.address, b.industry_code, b.region_code, b.vat_status, b.registered_capital, b.registered_on,
+       b.deregistered_on, b.status, b.n_records,
        coalesce(rep.n, 0) AS legal_rep_n_entities,
        coalesce(fin.n, 0) AS finance_officer_n_entities,
        coalesce(ph.n, 0) AS phone_n_entities,

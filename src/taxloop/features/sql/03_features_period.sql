@@ -1,8 +1,11 @@
 -- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
 -- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
 -- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN (bucket).
+-- Shape kept prunable (taxloop.features.prune): one CTE per source keyed (tin, period), all joined in one chain
+-- of FULL OUTER JOIN ... USING (tin, period); a column the scan does not read is dropped, and a CTE left with
+-- nothing but its key leaves the chain (or stays key-only when a consumer depends on the row set).
 WITH inv_out AS (
-    SELECT seller_tin AS tin, month,
+    SELECT seller_tin AS tin, strftime(month, '%Y-%m') AS period,
            CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
            CAST(sum(amount) AS DOUBLE) AS out_amount, CAST(sum(tax_amount) AS DOUBLE) AS out_tax,
            CAST(sum(special_amount) AS DOUBLE) AS out_special_amount,
@@ -13,7 +16,7 @@ WITH inv_out AS (
     GROUP BY seller_tin, month
 ),
 inv_in AS (
-    SELECT buyer_tin AS tin, month,
+    SELECT buyer_tin AS tin, strftime(month, '%Y-%m') AS period,
            CAST(sum(n) AS BIGINT) AS in_n, CAST(sum(amount) AS DOUBLE) AS in_amount,
            CAST(sum(special_tax) AS DOUBLE) AS in_special_tax,
            CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
@@ -22,51 +25,41 @@ inv_in AS (
     WHERE buyer_tin IS NOT NULL AND {bucket(buyer_tin)}
     GROUP BY buyer_tin, month
 ),
-inv AS (
-    SELECT coalesce(o.tin, i.tin) AS tin, strftime(coalesce(o.month, i.month), '%Y-%m') AS period,
-           o.out_n, o.out_void_n, o.out_red_n, o.out_amount, o.out_tax, o.out_special_amount, o.out_consumer_amount,
-           o.out_near_quota_n, o.out_round_n, o.out_positive_n,
-           i.in_n, i.in_amount, i.in_special_tax, i.in_bad_seller_amount, i.in_new_seller_amount
-    FROM inv_out AS o
-    FULL OUTER JOIN inv_in AS i ON i.tin = o.tin AND i.month = o.month
-),
 vat AS (
+    -- vat_returns, iit_withholding, social_insurance and utilities have the contract key (tin, period) and the
+    -- loader quarantines duplicate keys, so these four are read row by row, without GROUP BY (CONVENTIONS.md)
     SELECT tin, period,
-           count(*) AS vat_returns_n,
-           CAST(sum(sales) AS DOUBLE) AS vat_sales,
-           CAST(sum(coalesce(exempt_sales, 0)) AS DOUBLE) AS vat_exempt_sales,
-           CAST(sum(output_tax) AS DOUBLE) AS vat_output,
-           CAST(sum(input_tax) AS DOUBLE) AS vat_input,
-           CAST(sum(tax_payable) AS DOUBLE) AS vat_payable,
-           max(CASE WHEN year(filed_on) * 12 + month(filed_on) - 1
-                         > CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
-                         OR (year(filed_on) * 12 + month(filed_on) - 1
-                             = CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
-                             AND day(filed_on) > 15)
-                    THEN 1 ELSE 0 END) AS vat_late
+           CAST(1 AS BIGINT) AS vat_returns_n,
+           CAST(sales AS DOUBLE) AS vat_sales,
+           CAST(coalesce(exempt_sales, 0) AS DOUBLE) AS vat_exempt_sales,
+           CAST(output_tax AS DOUBLE) AS vat_output,
+           CAST(input_tax AS DOUBLE) AS vat_input,
+           CAST(tax_payable AS DOUBLE) AS vat_payable,
+           CASE WHEN year(filed_on) * 12 + month(filed_on) - 1
+                     > CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
+                     OR (year(filed_on) * 12 + month(filed_on) - 1
+                         = CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER)
+                         AND day(filed_on) > 15)
+                THEN 1 ELSE 0 END AS vat_late
     FROM {vat_returns}
     WHERE {bucket(tin)}
-    GROUP BY tin, period
 ),
 iit AS (
-    SELECT tin, period, count(*) AS iit_rows, sum(employees) AS iit_employees,
-           CAST(sum(payroll) AS DOUBLE) AS iit_payroll,
-           CAST(sum(tax_withheld) AS DOUBLE) AS iit_tax
+    SELECT tin, period, CAST(1 AS BIGINT) AS iit_rows, CAST(employees AS DOUBLE) AS iit_employees,
+           CAST(payroll AS DOUBLE) AS iit_payroll,
+           CAST(tax_withheld AS DOUBLE) AS iit_tax
     FROM {iit_withholding}
     WHERE {bucket(tin)}
-    GROUP BY tin, period
 ),
 si AS (
-    SELECT tin, period, sum(insured_employees) AS si_insured, CAST(sum(contribution_base) AS DOUBLE) AS si_base
+    SELECT tin, period, CAST(insured_employees AS DOUBLE) AS si_insured, CAST(contribution_base AS DOUBLE) AS si_base
     FROM {social_insurance}
     WHERE {bucket(tin)}
-    GROUP BY tin, period
 ),
 util AS (
-    SELECT tin, period, CAST(sum(kwh) AS DOUBLE) AS kwh, CAST(sum(coalesce(water_m3, 0)) AS DOUBLE) AS water_m3
+    SELECT tin, period, CAST(kwh AS DOUBLE) AS kwh, CAST(coalesce(water_m3, 0) AS DOUBLE) AS water_m3
     FROM {utilities}
     WHERE {bucket(tin)}
-    GROUP BY tin, period
 ),
 as_of AS (
     SELECT max(greatest(due_on, coalesce(paid_on, due_on))) AS d FROM {payments}
@@ -110,7 +103,8 @@ SELECT k.tin, k.period,
        coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
 FROM (
     SELECT *
-    FROM inv
+    FROM inv_out
+    FULL OUTER JOIN inv_in USING (tin, period)
     FULL OUTER JOIN vat USING (tin, period)
     FULL OUTER JOIN iit USING (tin, period)
     FULL OUTER JOIN si USING (tin, period)

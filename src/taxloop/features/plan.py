@@ -1,0 +1,171 @@
+"""A pruned feature build for a scan of some rules: only the feature columns those rules read.
+
+``plan_features(specs, present, buckets)`` works out, from the rules' SQL (sqlglot, by column name), which
+columns of each feature table the rules read; walks the tables downstream-first so that a pruned table's own
+SQL says what it needs of the tables it reads; and renders each needed table's SQL pruned
+(``taxloop.features.prune``). ``build_pruned`` stages the result on the backend (``AnalyticsBackend.stage``: in
+the backend's memory, shadowing the warehouse's full tables for this backend only; never written to disk).
+
+Row set: pruning a member of a ``FULL OUTER JOIN`` chain removes the keys only it had (a month with only a
+utilities row disappears from ``features_period``). That is allowed only when no consumer of the table
+depends on its row set: a downstream feature column listed in ``ROW_SET_DEPENDENT``, or a rule that is not
+proven blind to such rows (``taxloop.features.rowset``). Otherwise the member stays with its keys only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from sqlglot import exp
+
+from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.features.build import (
+    FEATURE_TABLES,
+    TINS_PER_BUCKET,
+    FeatureBuildError,
+    depends_on,
+    feature_sql,
+    render,
+)
+from taxloop.features.prune import columns_read, output_columns, parse, prune
+from taxloop.features.rowset import blind_to_blank_rows
+from taxloop.rules.compile import compile_rule
+from taxloop.rules.spec import RuleSpec
+
+#: Columns of a feature table whose values depend on which rows the feature tables it reads have (counts of
+#: rows, averages, first/last period, the latest period as "as of"); ``None``: every column (its own rows
+#: come from the upstream rows). A consumer needing one of them keeps the upstream row set exact.
+_ENTITY_ROW_SET = ("months_n", "first_pidx", "last_pidx", "asof_pidx", "iit_employees_avg", "si_insured_avg",
+                   "land_parcels_n", "land_area_m2", "land_held_from")  # fmt: skip
+ROW_SET_DEPENDENT: dict[str, frozenset[str] | None] = {
+    "features_entity": frozenset(_ENTITY_ROW_SET),
+    "features_year": None,
+}
+CELLS = "features_invoice_cells"
+#: The one table that may read invoices directly (CTE ``x`` of the cells SQL) when no cells table is needed.
+CELLS_INLINE_READER = "features_period"
+
+
+@dataclass
+class FeaturePlan:
+    """What a pruned build stages: each table's SQL parts in build order, and the columns kept."""
+
+    sql: dict[str, list[str]] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    sources_dropped: dict[str, bool] = field(default_factory=dict)
+    cells_inlined: bool = False
+
+
+def _add(needs: dict[str, set[str] | None], table: str, cols: set[str] | None, outputs: list[str]) -> None:
+    if table in needs and needs[table] is None:
+        return
+    if cols is None:
+        needs[table] = None
+        return
+    wanted = (cols & set(outputs)) or {outputs[0]}
+    needs[table] = (needs.get(table) or set()) | wanted
+
+
+@lru_cache(maxsize=128)
+def feature_sql_rendered(table: str, present: frozenset[str] = frozenset(), bucket: int = 0, buckets: int = 1) -> str:
+    """A feature table's SQL with sources filled (absent ones empty) — the form the pruner parses."""
+    return render(feature_sql(table), set(present), bucket, buckets)
+
+
+@lru_cache(maxsize=64)
+def _outputs(table: str, present: frozenset[str]) -> list[str]:
+    return output_columns(feature_sql_rendered(table, present))
+
+
+def _inline_cells(sql: str, present: frozenset[str]) -> str:
+    """``sql`` reading CTE ``x`` of the cells SQL (one invoice per row) in place of the cells table."""
+    cells = parse(feature_sql_rendered(CELLS, present))
+    body = next(c.this for c in cells.ctes if c.alias == "x")
+    tree = parse(sql)
+    cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(CELLS)))
+    tree.args["with_"].expressions.insert(0, cte)
+    return tree.sql(dialect="duckdb")
+
+
+def rule_variants(spec: RuleSpec) -> list[str]:
+    """The rule's SQL with its default parameters, with each override's, and with all overrides applied."""
+    params = [spec.defaults()]
+    merged = spec.defaults()
+    for override in spec.overrides:
+        params.append({**spec.defaults(), **override.params})
+        merged.update(override.params)
+    params.append(merged)
+    return [compile_rule(spec, params=p) for p in params]
+
+
+def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1) -> FeaturePlan:
+    """The pruned build for ``specs`` (see module doc)."""
+    frozen = frozenset(present)
+    needs: dict[str, set[str] | None] = {}
+    row_dependent: dict[str, bool] = {}
+    cells_by_rule = False
+    for spec in specs:
+        variants = [parse(sql) for sql in rule_variants(spec)]
+        for table in FEATURE_TABLES:
+            cols = columns_read(variants[0], table)
+            if cols is not None and not cols:
+                continue
+            _add(needs, table, cols, _outputs(table, frozen))
+            full = feature_sql_rendered(table, frozen)
+            blind = cols is not None and all(blind_to_blank_rows(v, table, full) for v in variants)
+            row_dependent[table] = row_dependent.get(table, False) or not blind
+            cells_by_rule = cells_by_rule or table == CELLS
+    plan = FeaturePlan()
+    cell_readers: set[str] = set()
+    for table in reversed(FEATURE_TABLES):
+        if table not in needs:
+            continue
+        keep = needs[table]
+        drop = not row_dependent.get(table, False)
+        inline = table == CELLS_INLINE_READER and not cells_by_rule and not cell_readers
+        parts = []
+        for k in range(buckets):
+            sql = feature_sql_rendered(table, frozen, k, buckets)
+            if inline and CELLS in depends_on(table):
+                sql = _inline_cells(sql, frozen)
+            parts.append(prune(sql, keep, drop_sources=drop))
+        plan.sql[table] = parts
+        plan.columns[table] = output_columns(parts[0])
+        plan.sources_dropped[table] = drop
+        tree = parse(parts[0])
+        local = {c.alias for c in tree.ctes}
+        for upstream in depends_on(table):
+            if upstream in local:
+                continue
+            cols = columns_read(tree, upstream)
+            if cols is not None and not cols:
+                continue
+            _add(needs, upstream, cols, _outputs(upstream, frozen))
+            if upstream == CELLS:
+                cell_readers.add(table)
+            dependent = ROW_SET_DEPENDENT.get(table, frozenset())
+            hit = dependent is None or keep is None or bool(dependent & keep)
+            row_dependent[upstream] = row_dependent.get(upstream, False) or (table in ROW_SET_DEPENDENT and hit)
+        if inline and CELLS in depends_on(table):
+            plan.cells_inlined = True
+    plan.sql = {t: plan.sql[t] for t in FEATURE_TABLES if t in plan.sql}
+    return plan
+
+
+def build_pruned(backend: AnalyticsBackend, specs: Sequence[RuleSpec]) -> dict[str, int]:
+    """Stage the pruned feature tables ``specs`` read (``backend.stage``); returns each one's row count."""
+    present = set(backend.table_names())
+    if "taxpayers" not in present:
+        raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
+    tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
+    buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
+    plan = plan_features(specs, present, buckets)
+    counts: dict[str, int] = {}
+    for table, parts in plan.sql.items():
+        try:
+            counts[table] = backend.stage(table, parts)
+        except Exception as exc:
+            raise FeatureBuildError(f"building pruned {table} failed: {exc}") from exc
+    return counts

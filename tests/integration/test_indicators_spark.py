@@ -18,6 +18,7 @@ from indicator_warehouse import write_tables  # noqa: E402
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend  # noqa: E402
 from taxloop.analytics.spark_backend import SparkBackend  # noqa: E402
+from taxloop.analytics.warehouse import Warehouse  # noqa: E402
 from taxloop.features import build_features, build_pruned  # noqa: E402
 from taxloop.rules.compile import compile_rule  # noqa: E402
 from taxloop.rules.spec import load_rules  # noqa: E402
@@ -54,16 +55,21 @@ def _hits(backend: Any, specs: list[Any]) -> dict[str, set[tuple[str, str, str]]
     return out
 
 
-@pytest.mark.spark
-@pytest.mark.slow
-def test_library_same_hits_on_spark_and_duckdb(spark_session: Any, tmp_path: Path) -> None:
+def _world(tmp_path: Path, arrears: bool) -> tuple[City, Warehouse]:
+    """Six firms, zero VAT for half a year, one abnormal registration, optionally one firm in arrears."""
     city = City(0, n_base=6)
     zero_vat(city, months(2024, 1, 6))
     city.edit("taxpayers", lambda r: r["tin"] == city.B(1), status="abnormal")
-    city.edit(
-        "payments", lambda r: r["tin"] == city.B(2) and r["period"] in months(2024, 1, 6), amount_paid=0, paid_on=None
-    )
-    wh = write_tables([city], tmp_path)
+    if arrears:
+        unpaid = months(2024, 1, 6)
+        city.edit("payments", lambda r: r["tin"] == city.B(2) and r["period"] in unpaid, amount_paid=0, paid_on=None)
+    return city, write_tables([city], tmp_path)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_library_same_hits_on_spark_and_duckdb(spark_session: Any, tmp_path: Path) -> None:
+    city, wh = _world(tmp_path, arrears=True)
     specs = [s for s in load_rules(LIBRARY) if s.category != "network"]
     if os.environ.get("TAXLOOP_SPARK_FULL_LIBRARY") != "1":
         specs = [s for s in specs if s.code in SAMPLE]
@@ -84,10 +90,7 @@ def test_library_same_hits_on_spark_and_duckdb(spark_session: Any, tmp_path: Pat
 @pytest.mark.slow
 def test_pruned_build_on_spark_same_hits_as_full_duckdb(spark_session: Any, tmp_path: Path) -> None:
     """A scan of some rules on Spark: pruned feature tables staged as cached temp views, the Parquet untouched."""
-    city = City(0, n_base=6)
-    zero_vat(city, months(2024, 1, 6))
-    city.edit("taxpayers", lambda r: r["tin"] == city.B(1), status="abnormal")
-    wh = write_tables([city], tmp_path)
+    _, wh = _world(tmp_path, arrears=False)
     specs = [s for s in load_rules(LIBRARY) if s.code in SAMPLE]
     duck = DuckDBBackend(wh)
     build_features(duck)

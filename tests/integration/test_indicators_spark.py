@@ -102,7 +102,10 @@ def test_pruned_build_on_spark_same_hits_as_full_duckdb(spark_session: Any, tmp_
     assert "features_period" in staged
     assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns < full_columns
     got = _hits(spark, specs)
-    spark.refresh()  # the warehouse's full tables are back
+    cached = spark._staged["features_period"]
+    assert cached.is_cached
+    spark.refresh()  # the warehouse's full tables are back, the staged DataFrames unpersisted
+    assert not cached.is_cached and spark._staged == {}
     assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns == full_columns
     assert sum(len(v) for v in expected.values()) > 0
     diff = {code: (sorted(expected[code] ^ got[code]))[:3] for code in expected if expected[code] != got[code]}

@@ -30,6 +30,7 @@ class DuckDBBackend:
         self.warehouse = warehouse
         self.con = duckdb.connect(":memory:")
         self._names: frozenset[str] | None = None  # a snapshot only on cursors (see ``cursor``)
+        self._staged: set[str] = set()  # tables staged in memory (see ``stage``), shared with cursors
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
         if threads:
@@ -51,6 +52,9 @@ class DuckDBBackend:
     def _register(self, name: str, folder: Path) -> None:
         if self._names is not None:
             self._names = self._names | {name}
+        if name in self._staged:  # the view goes back to Parquet: free the staged copy
+            self.con.execute(f'DROP TABLE IF EXISTS staged."{name}"')
+            self._staged.discard(name)
         self.con.execute(
             f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{_glob(folder)}', union_by_name=true)"
         )
@@ -95,7 +99,7 @@ class DuckDBBackend:
 
     def stage(self, name: str, sqls: Sequence[str]) -> int:
         """Queries' rows into in-memory table ``staged.<name>``; the view ``name`` points at it (every cursor of
-        this database sees it) until ``refresh`` or ``materialize`` re-points the view at Parquet."""
+        this database sees it) until ``refresh`` or ``materialize`` re-points the view at Parquet (and drops it)."""
         self.con.execute("CREATE SCHEMA IF NOT EXISTS staged")
         table = f'staged."{name}"'
         # the same column types as the Parquet a materialize writes (which stores HUGEINT sums as DOUBLE)
@@ -105,6 +109,7 @@ class DuckDBBackend:
         for sql in sqls[1:]:
             self.con.execute(f"INSERT INTO {table} SELECT *{cast} FROM ({sql})")
         self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {table}')
+        self._staged.add(name)
         if self._names is not None:
             self._names = self._names | {name}
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
@@ -128,6 +133,7 @@ class DuckDBBackend:
         clone.warehouse = self.warehouse
         clone.con = self.con.cursor()
         clone._names = names
+        clone._staged = self._staged
         return clone
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ class SparkBackend:
             )
         self.spark = session
         self._names: set[str] = set()
+        self._staged: dict[str, Any] = {}  # name -> cached DataFrame behind a staged temp view
         self.refresh()
 
     def refresh(self) -> None:
@@ -51,6 +52,13 @@ class SparkBackend:
     def _register(self, name: str, path: str) -> None:
         self.spark.read.option("mergeSchema", "true").parquet(path).createOrReplaceTempView(name)
         self._names.add(name)
+        self._unstage(name)
+
+    def _unstage(self, name: str) -> None:
+        """Free the cached DataFrame of a staged ``name`` (its view has been replaced)."""
+        staged = self._staged.pop(name, None)
+        if staged is not None:
+            staged.unpersist()
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` is registered."""
@@ -79,7 +87,7 @@ class SparkBackend:
 
     def stage(self, name: str, sqls: Sequence[str]) -> int:
         """Queries' rows as a cached DataFrame registered as temp view ``name`` (replacing the Parquet view until
-        ``refresh`` or ``materialize``)."""
+        ``refresh`` or ``materialize``, which unpersist it; so does staging ``name`` again)."""
         frames = [self.spark.sql(to_spark_sql(sql)) for sql in sqls]
         df = frames[0]
         for part in frames[1:]:
@@ -88,6 +96,8 @@ class SparkBackend:
         rows = int(df.count())
         df.createOrReplaceTempView(name)
         self._names.add(name)
+        self._unstage(name)
+        self._staged[name] = df
         return rows
 
     def write_arrow(self, name: str, data: pa.Table) -> int:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.arrays import distinct_pairs, join_runs, string_array
 from taxloop.risk.hit_profile import HIT_SCHEMA
 
 FLOAT_COLUMNS = ("value", "threshold", "weight")
@@ -43,17 +44,8 @@ def _nan_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _encoded(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Integer codes (in order of first appearance) and the distinct values of a string column."""
-    array = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):  # a pandas string column backed by Arrow
-        array = array.combine_chunks()
-    encoded = array.dictionary_encode()
+    encoded = string_array(values).dictionary_encode()
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct integers (a sort and a compare: faster than ``np.unique``'s hashing on millions)."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def link_keys(links: pd.DataFrame) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
@@ -65,9 +57,7 @@ def link_keys(links: pd.DataFrame) -> tuple[pa.Array, pa.Array, pa.Array, pa.Arr
     order = np.argsort(tin, kind="stable")  # codes are in order of first appearance
     first_rows = order[np.r_[True, tin[order][1:] != tin[order][:-1]]] if len(tin) else order
     tin_entities = entities.take(pa.array(entity[first_rows]))
-    width = max(len(tins), 1)
-    pair = distinct(entity * width + tin)
-    pair_entity, pair_tin = pair // width, pair % width
+    pair_entity, pair_tin = distinct_pairs(entity, tin, len(tins))
     single = np.bincount(pair_entity, minlength=len(entities))[pair_entity] == 1
     return tins, tin_entities, entities.take(pa.array(pair_entity[single])), tins.take(pa.array(pair_tin[single]))
 
@@ -120,14 +110,10 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
         frame[column] = _string_min(links, column, entity, len(entities))
     tin, tins = pd.factorize(links["tin"], sort=True)
     keep = tin >= 0  # a null TIN is no TIN
-    pair = distinct(entity[keep].astype(np.int64) * max(len(tins), 1) + tin[keep])
-    pairs = np.stack([pair // max(len(tins), 1), pair % max(len(tins), 1)])
-    names = pa.array(np.asarray(tins, dtype=object), type=pa.string())
-    offsets = np.searchsorted(pairs[0], np.arange(len(entities) + 1)).astype(np.int32)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(pairs[1]))), ";")
-    empty = np.diff(offsets) == 0
-    values = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-    values[empty] = None
+    pair_entity, pair_tin = distinct_pairs(entity[keep], tin[keep], len(tins))
+    offsets = np.searchsorted(pair_entity, np.arange(len(entities) + 1))
+    values = join_runs(np.asarray(tins, dtype=object)[pair_tin], offsets)
+    values[np.diff(offsets) == 0] = None
     frame["tins"] = values
     frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
     return frame

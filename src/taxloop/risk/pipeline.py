@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.risk.arrays import string_array
 from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
 from taxloop.risk.hitmap import entity_links as entity_links
 from taxloop.risk.hitmap import map_hits, universe
@@ -137,9 +138,7 @@ def code_factors(codes: pd.Series, factors: dict[str, float]) -> np.ndarray:
 
 def _column(values: pd.Series | np.ndarray, blank_is_null: bool) -> pa.Array:
     """A text column as ``pa.Table.from_pandas`` typed an object column: string, or null when nothing is set."""
-    array = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = string_array(values)
     if blank_is_null:
         array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
     return array if array.null_count < len(array) else pa.nulls(len(array))

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from taxloop.risk.arrays import distinct_pairs, join_runs
 
 SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
 
@@ -45,13 +45,6 @@ def _first(values: np.ndarray, key: np.ndarray) -> np.ndarray:
     """First non-NaN of ``values`` per distinct ``key`` in key order (pandas ``first``, NaN when none)."""
     first: np.ndarray = pd.Series(values).groupby(key, sort=True).first().to_numpy()
     return first
-
-
-def _joined(names: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``;``-joined ``names[offsets[i]:offsets[i+1]]`` for every i (vectorised in Arrow)."""
-    values = pa.array(names, type=pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int64), pa.int64()), values)
-    return np.asarray(pc.binary_join(lists, ";").to_numpy(zero_copy_only=False), dtype=object)
 
 
 def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams) -> pd.DataFrame:
@@ -95,7 +88,7 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
     raw = pd.Series(contrib).groupby(pair_subject[ranked], sort=True).sum()
     offsets = np.searchsorted(pair_subject, np.arange(len(subjects) + 1))  # every subject has a pair
     return pd.DataFrame(
-        {"expert_raw": raw.to_numpy(), "indicators": _joined(names[pair_code], offsets)},
+        {"expert_raw": raw.to_numpy(), "indicators": join_runs(names[pair_code], offsets)},
         index=pd.Index(np.asarray(subjects, dtype=object), name="entity_id"),
     )
 
@@ -111,10 +104,8 @@ def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict
     keep = hits["code"].notna().to_numpy()
     code, codes = pd.factorize(hits["code"][keep], sort=True)
     subject = pd.factorize(hits["subject_id"][keep])[0]
-    width = max(len(codes), 1)
-    pairs = np.sort(subject[subject >= 0].astype(np.int64) * width + code[subject >= 0])
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-    flagged = pd.Series(np.bincount(pairs % width, minlength=len(codes)), index=codes)  # nunique per code
+    _, pair_code = distinct_pairs(subject[subject >= 0], code[subject >= 0], len(codes))
+    flagged = pd.Series(np.bincount(pair_code, minlength=len(codes)), index=codes)  # nunique per code
     share = (flagged / taxpayers).clip(upper=1.0)
     factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
     return {str(k): float(max(v, 0.05)) for k, v in factor.items()}

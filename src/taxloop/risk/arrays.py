@@ -1,0 +1,39 @@
+"""Vectorised building blocks of the scan's scoring phase (numpy / Arrow, no per-row Python).
+
+Shared by ``risk.hitmap`` (hits mapped to resolved taxpayers, the universe) and ``risk.scoring`` (expert scores,
+rarity factors) and ``risk.pipeline`` (the ``risk_scores`` table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def string_array(values: pd.Series | np.ndarray) -> pa.Array:
+    """A text column as one Arrow string array (NaN / None as null; a chunked result combined)."""
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort and a compare: faster than ``np.unique``'s hashing on millions)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def distinct_pairs(first: np.ndarray, second: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (first, second) pairs of two non-negative integer code arrays, sorted by first then second;
+    ``width`` is above every ``second`` code."""
+    width = max(width, 1)
+    pair = distinct(first.astype(np.int64) * width + second)
+    return pair // width, pair % width
+
+
+def join_runs(names: np.ndarray, offsets: np.ndarray, sep: str = ";") -> np.ndarray:
+    """``sep``-joined ``names[offsets[i]:offsets[i + 1]]`` for every i ("" for an empty run), as objects."""
+    values = pa.array(np.asarray(names, dtype=object), type=pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int64), pa.int64()), values)
+    return np.asarray(pc.binary_join(lists, sep).to_numpy(zero_copy_only=False), dtype=object)

@@ -185,6 +185,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             periods,
             build_features=features,
             reports_dir=settings.warehouse / "reports",
+            prune_features=codes is not None,  # --indicators: only their feature columns, in memory
         )
         engine.close()
         bad = [r for r in outcome.rules if r.status != "ok"]

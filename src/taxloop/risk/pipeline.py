@@ -66,12 +66,12 @@ def new_scan_id() -> str:
 
 
 def build_features_if_available(
-    backend: AnalyticsBackend, specs: Sequence[RuleSpec] | None = None
+    backend: AnalyticsBackend, specs: Sequence[RuleSpec] | None = None, prune: bool = False
 ) -> dict[str, int] | None:
     """Run the feature layer (``taxloop.features``) when that package is installed.
 
-    Without ``specs``, or when they cover every active rule of the packaged library, every feature table is
-    built and written to the warehouse (other consumers read them). With a subset of rules, only the feature
+    By default the feature tables ``specs`` read (every table without ``specs``) are built and written to the
+    warehouse, where other consumers read them. With ``prune`` (a scan of some chosen rules), only the feature
     columns those rules read are built (``build_pruned``: held by this backend only, the warehouse's full
     tables untouched), so a scan of a few indicators pays neither for the whole layer nor for unused columns.
     """
@@ -85,11 +85,8 @@ def build_features_if_available(
     if specs is None:
         return dict(build(backend))
     pruned = getattr(module, "build_pruned", None)
-    if pruned is not None:
-        from taxloop.risk.library import load_library
-
-        if not {s.code for s in load_library()} <= {s.code for s in specs}:
-            return dict(pruned(backend, specs))
+    if prune and pruned is not None:
+        return dict(pruned(backend, specs))
     return dict(build(backend, tables={t for s in specs for t in s.tables}))
 
 
@@ -174,13 +171,17 @@ def run_scan(
     build_features: bool = True,
     progress: bool = True,
     reports_dir: Path | None = None,
+    prune_features: bool = False,
 ) -> ScanOutcome:
-    """Scan taxpayers with ``specs``, store hits and scores, draw the random sample; returns the summary."""
+    """Scan taxpayers with ``specs``, store hits and scores, draw the random sample; returns the summary.
+
+    ``prune_features`` (for a scan of rules chosen by the user) builds only the feature columns they read, in
+    the backend's memory, instead of writing the feature tables (``build_features_if_available``)."""
     scan_id = scan_id or new_scan_id()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     if build_features:
-        build_features_if_available(backend, specs)
+        build_features_if_available(backend, specs, prune=prune_features)
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
     result = run_rules(backend, specs, scan_id, periods, progress)

@@ -133,7 +133,7 @@ def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Pa
     backend = DuckDBBackend(wh, threads=1)
     try:
         specs = load_library(codes=["VAT_INPUT_EXCEEDS_OUTPUT"])
-        outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False)
+        outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False, prune_features=True)
         assert [r.status for r in outcome.rules] == ["ok"]
         built = {t for t in FEATURE_TABLES if backend.has_table(t)}
         # only the columns the rule reads, in memory: no cells table (invoice sums straight from invoices)
@@ -146,5 +146,23 @@ def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Pa
         assert built_all is not None and set(built_all) == set(FEATURE_TABLES)
         assert set(FEATURE_TABLES) <= set(wh.names("derived"))
         assert backend.query("SELECT * FROM features_entity LIMIT 0").num_columns > 60  # the view is Parquet again
+    finally:
+        backend.close()
+
+
+def test_a_full_scan_with_a_retired_indicator_still_writes_the_feature_tables(tmp_path: Path) -> None:
+    # A bureau retires indicators that do not work; the scan of the rest must keep the warehouse's feature
+    # tables (read by models and the taxpayer profile) written, not fall back to an in-memory pruned build.
+    from taxloop.risk.library import load_library
+    from taxloop.risk.pipeline import run_scan
+    from taxloop.risk.scoring import ScoringParams
+
+    wh = write_tables([City(0, n_base=3)], tmp_path)
+    backend = DuckDBBackend(wh, threads=1)
+    try:
+        specs = [s for s in load_library() if s.code != "VAT_INPUT_EXCEEDS_OUTPUT"]
+        run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False)
+        assert {"features_period", "features_entity"} <= set(wh.names("derived"))
+        assert backend.query("SELECT * FROM features_entity LIMIT 0").num_columns > 60
     finally:
         backend.close()

@@ -1,4 +1,5 @@
-"""Commands for loading data sets (issue 2): ``taxloop load DATASET_DIR --warehouse DIR``."""
+"""Commands for loading data sets (issue 2): ``taxloop load DATASET_DIR --warehouse DIR``, and ``taxloop keys``
+(integer TIN keys for tables written into the warehouse by other means)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,23 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             raise fail(f"{exc}\n{unchanged}") from None
         render(report, console)
         console.print(f"report / 报告: {Path(report.warehouse) / 'reports' / f'load-{report.load_id}.json'}")
+
+    @app.command("keys")
+    def keys(warehouse: WarehouseOpt = None) -> None:
+        """Write integer TIN keys into tables not written by `taxloop load` / 为非加载写入的表生成纳税人整数键.
+
+        The loader keys what it loads; this is for tables copied into `tables/` by other means. Scans run
+        without keys too (they look them up at scan time), only slower.
+        """
+        from taxloop.analytics.warehouse import Warehouse
+        from taxloop.bootstrap import load_settings
+        from taxloop.load.keys import index_warehouse
+
+        settings = load_settings(warehouse=warehouse)
+        wh = Warehouse(settings.warehouse)
+        if not wh.table_dir("taxpayers").is_dir():
+            raise fail(f"no warehouse tables at {settings.warehouse} / 仓库中没有数据表")
+        with console.status("keying / 生成整数键"):
+            seconds = index_warehouse(wh, settings.memory_limit, settings.threads)
+        for name, secs in seconds.items():
+            console.print(f"{name}: {secs:.1f} s")

@@ -9,12 +9,13 @@ the contract's columns, so features that depend on it are simply zero or NULL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from rich.progress import Progress
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS, prepare_keys, render_source
 from taxloop.contract.schema import load_contract
 
 #: Derived tables written, in build order (each may read the ones before it).
@@ -34,6 +35,7 @@ _BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
 TINS_PER_BUCKET = 300_000
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {
     "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
+    DICTIONARY: {"tin": "VARCHAR", "tin_key": "INTEGER"},
 }
 
 
@@ -52,7 +54,8 @@ def _columns_of(source: str) -> dict[str, str]:
     if source in _EXTRA_SOURCES:
         return _EXTRA_SOURCES[source]
     spec = load_contract().table(source)
-    return {name: col.duckdb_type for name, col in spec.columns.items()}
+    keys = {key: "INTEGER" for key in KEY_COLUMNS.get(source, {}).values()}
+    return {**{name: col.duckdb_type for name, col in spec.columns.items()}, **keys}
 
 
 def empty_relation(source: str) -> str:
@@ -61,13 +64,16 @@ def empty_relation(source: str) -> str:
     return f"(SELECT {cols} WHERE 1 = 0)"
 
 
-def render(template: str, present: set[str], bucket: int = 0, buckets: int = 1) -> str:
-    """Fill ``{source}`` placeholders (the table itself when present, else an empty relation) and
-    ``{bucket(col)}`` ones (``col``'s hash is in part ``bucket`` of ``buckets``; TRUE with one part)."""
+def render(
+    template: str, present: set[str], bucket: int = 0, buckets: int = 1, relations: Mapping[str, str] | None = None
+) -> str:
+    """Fill ``{source}`` placeholders (``relations[source]`` when given — see ``taxloop.analytics.keys`` —, else
+    the table itself when present, else an empty relation) and ``{bucket(col)}`` ones (``col``'s hash is in part
+    ``bucket`` of ``buckets``; TRUE with one part)."""
 
     def _fill(match: re.Match[str]) -> str:
         source = match.group(1)
-        return source if source in present else empty_relation(source)
+        return render_source(source, present, relations or {}) or empty_relation(source)
 
     def _bucket(match: re.Match[str]) -> str:
         if buckets <= 1:
@@ -78,10 +84,12 @@ def render(template: str, present: set[str], bucket: int = 0, buckets: int = 1) 
     return _BUCKET.sub(_bucket, _PLACEHOLDER.sub(_fill, template))
 
 
-def _materialize(backend: AnalyticsBackend, table: str, template: str, present: set[str], buckets: int) -> int:
+def _materialize(
+    backend: AnalyticsBackend, table: str, template: str, present: set[str], buckets: int, relations: Mapping[str, str]
+) -> int:
     if buckets <= 1 or not _BUCKET.search(template):
-        return backend.materialize(table, render(template, present))
-    parts = [render(template, present, k, buckets) for k in range(buckets)]
+        return backend.materialize(table, render(template, present, relations=relations))
+    parts = [render(template, present, k, buckets, relations) for k in range(buckets)]
     by_parts = getattr(backend, "materialize_parts", None)
     if by_parts is not None:
         return int(by_parts(table, parts))
@@ -127,13 +135,14 @@ def build_features(
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
     order = tables_needed(tables)
+    relations = prepare_keys(backend)
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:
         task = progress.add_task("features 特征", total=len(order))
         for table in order:
             progress.update(task, description=f"features 特征: {table}")
             try:
-                counts[table] = _materialize(backend, table, feature_sql(table), present, buckets or 1)
+                counts[table] = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations)
             except Exception as exc:
                 raise FeatureBuildError(f"building {table} failed: {exc}") from exc
             present.add(table)

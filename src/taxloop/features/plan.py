@@ -14,13 +14,14 @@ proven blind to such rows (``taxloop.features.rowset``). Otherwise the member st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlglot import exp
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.keys import prepare_keys
 from taxloop.features.build import (
     FEATURE_TABLES,
     TINS_PER_BUCKET,
@@ -68,10 +69,16 @@ def _add(needs: dict[str, set[str] | None], table: str, cols: set[str] | None, o
     needs[table] = (needs.get(table) or set()) | wanted
 
 
+Relations = tuple[tuple[str, str], ...]
+
+
 @lru_cache(maxsize=128)
-def feature_sql_rendered(table: str, present: frozenset[str] = frozenset(), bucket: int = 0, buckets: int = 1) -> str:
-    """A feature table's SQL with sources filled (absent ones empty) — the form the pruner parses."""
-    return render(feature_sql(table), set(present), bucket, buckets)
+def feature_sql_rendered(
+    table: str, present: frozenset[str] = frozenset(), bucket: int = 0, buckets: int = 1, relations: Relations = ()
+) -> str:
+    """A feature table's SQL with sources filled (absent ones empty; ``relations`` as in ``render``) — the form
+    the pruner parses."""
+    return render(feature_sql(table), set(present), bucket, buckets, dict(relations))
 
 
 @lru_cache(maxsize=64)
@@ -79,9 +86,9 @@ def _outputs(table: str, present: frozenset[str]) -> list[str]:
     return output_columns(feature_sql_rendered(table, present))
 
 
-def _inline_cells(sql: str, present: frozenset[str]) -> str:
+def _inline_cells(sql: str, present: frozenset[str], relations: Relations) -> str:
     """``sql`` reading CTE ``x`` of the cells SQL (one invoice per row) in place of the cells table."""
-    cells = parse(feature_sql_rendered(CELLS, present))
+    cells = parse(feature_sql_rendered(CELLS, present, relations=relations))
     body = next(c.this for c in cells.ctes if c.alias == "x")
     tree = parse(sql)
     cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(CELLS)))
@@ -100,9 +107,12 @@ def rule_variants(spec: RuleSpec) -> list[str]:
     return [compile_rule(spec, params=p) for p in params]
 
 
-def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1) -> FeaturePlan:
-    """The pruned build for ``specs`` (see module doc)."""
+def plan_features(
+    specs: Sequence[RuleSpec], present: set[str], buckets: int = 1, relations: Mapping[str, str] | None = None
+) -> FeaturePlan:
+    """The pruned build for ``specs`` (see module doc); ``relations`` fill placeholders as in ``render``."""
     frozen = frozenset(present)
+    rel: Relations = tuple(sorted((relations or {}).items()))
     needs: dict[str, set[str] | None] = {}
     row_dependent: dict[str, bool] = {}
     cells_by_rule = False
@@ -127,9 +137,9 @@ def plan_features(specs: Sequence[RuleSpec], present: set[str], buckets: int = 1
         inline = table == CELLS_INLINE_READER and not cells_by_rule and not cell_readers
         parts = []
         for k in range(buckets):
-            sql = feature_sql_rendered(table, frozen, k, buckets)
+            sql = feature_sql_rendered(table, frozen, k, buckets, rel)
             if inline and CELLS in depends_on(table):
-                sql = _inline_cells(sql, frozen)
+                sql = _inline_cells(sql, frozen, rel)
             parts.append(prune(sql, keep, drop_sources=drop))
         plan.sql[table] = parts
         plan.columns[table] = output_columns(parts[0])
@@ -161,7 +171,7 @@ def build_pruned(backend: AnalyticsBackend, specs: Sequence[RuleSpec]) -> dict[s
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
     tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
-    plan = plan_features(specs, present, buckets)
+    plan = plan_features(specs, present, buckets, prepare_keys(backend))
     counts: dict[str, int] = {}
     for table, parts in plan.sql.items():
         try:

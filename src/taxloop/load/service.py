@@ -19,10 +19,12 @@ from pathlib import Path
 import duckdb
 from rich.progress import Progress
 
+from taxloop.analytics.keys import DICTIONARY
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import Contract, load_contract
 from taxloop.load.discover import Dataset, TableSource, discover
 from taxloop.load.errors import LoadError
+from taxloop.load.keys import key_staged
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
 from taxloop.load.report import LoadReport, TableReport
 from taxloop.load.stage import check_table, stage_table
@@ -53,20 +55,24 @@ def _connect(tmp: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConne
     return con
 
 
-def _swap(wh: Warehouse, staging: Path, names: list[str]) -> None:
-    """Move staged table and quarantine folders into the warehouse; undo every move if one fails."""
+def _swap(wh: Warehouse, staging: Path, names: list[str], dictionary: bool = False) -> None:
+    """Move staged table and quarantine folders (and the TIN-key dictionary, when staged) into the warehouse;
+    undo every move if one fails."""
     moved: list[tuple[Path, Path | None]] = []
+    folders = [(area, name) for name in names for area in ("tables", "quarantine")]
+    if dictionary:
+        folders.append(("derived", DICTIONARY))
     try:
-        for name in names:
-            for area in ("tables", "quarantine"):
-                final, staged = wh.table_dir(name, area), staging / area / name
-                backup = None
-                if final.exists():
-                    backup = staging / "old" / area / name
-                    backup.parent.mkdir(parents=True, exist_ok=True)
-                    final.rename(backup)
-                moved.append((final, backup))
-                staged.rename(final)
+        for area, name in folders:
+            final, staged = wh.table_dir(name, area), staging / area / name
+            backup = None
+            if final.exists():
+                backup = staging / "old" / area / name
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                final.rename(backup)
+            moved.append((final, backup))
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staged.rename(final)
     except OSError:
         for final, backup in reversed(moved):
             if final.exists():
@@ -163,8 +169,9 @@ def load_dataset(
                     report.tables.append(_load_table(con, table, wh, staging, load_id, offset))
                     offset += len(table.files)
                     bar.advance(task)
+            keyed = key_staged(con, wh, staging, list(dataset.tables))
             con.close()
-            _swap(wh, staging, list(dataset.tables))
+            _swap(wh, staging, list(dataset.tables), keyed)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

@@ -1,5 +1,6 @@
 -- features_tin: one row per TIN. Registration attributes (latest record), entity, shared contacts,
 -- registration changes and market-regulation status. Source tables in braces are filled in by build.py.
+-- tin_key: the TIN's integer key (taxloop.analytics.keys), what features_period and the cells join on.
 WITH ranked AS (
     SELECT t.*,
            row_number() OVER (PARTITION BY tin ORDER BY registered_on DESC, registration_id DESC) AS rn,
@@ -42,7 +43,7 @@ mkt AS (
     FROM {market_registrations}
     GROUP BY credit_code
 )
-SELECT b.tin, b.entity_id, b.registration_id, b.name, b.kind, b.legal_rep_id, b.finance_officer_id, b.phone,
+SELECT b.tin, tk.tin_key, b.entity_id, b.registration_id, b.name, b.kind, b.legal_rep_id, b.finance_officer_id, b.phone,
        b.address, b.industry_code, b.region_code, b.vat_status, b.registered_capital, b.registered_on,
        b.deregistered_on, b.status, b.n_records,
        coalesce(rep.n, 0) AS legal_rep_n_entities,
@@ -63,3 +64,4 @@ LEFT JOIN fin ON fin.finance_officer_id = b.finance_officer_id
 LEFT JOIN ph ON ph.phone = b.phone
 LEFT JOIN chg ON chg.tin = b.tin
 LEFT JOIN mkt ON mkt.tin = b.tin
+LEFT JOIN {tin_keys} AS tk ON tk.tin = b.tin

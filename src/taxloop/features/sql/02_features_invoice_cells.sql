@@ -2,11 +2,12 @@
 -- month and 3-character goods-code prefix, with every invoice sum the later tables need (seller side and buyer
 -- side by month, trading pairs, goods mix), so none of them rescans invoices. Money is summed as DECIMAL
 -- (exact, so the same on every engine whatever the summation order); the seller's registration is joined once
--- for the buyer-side "abnormal / deregistered / new seller" amounts.
+-- for the buyer-side "abnormal / deregistered / new seller" amounts. Grouped on the integer TIN keys
+-- (taxloop.analytics.keys; a key stands for exactly one TIN, so min() of the TIN is that TIN).
 -- CTE `x` is one invoice in the cells' own columns (a cell of one invoice): a pruned scan that needs no cells
 -- table reads `x` in place of `features_invoice_cells` (taxloop.features.plan), so keep the two in step.
 WITH x AS (
-    SELECT i.seller_tin, i.buyer_tin,
+    SELECT i.seller_tin, i.buyer_tin, i.seller_key, i.buyer_key,
            CAST(date_trunc('month', i.issued_on) AS DATE) AS month,
            substr(i.goods_code, 1, 3) AS goods_prefix,
            1 AS n,
@@ -28,10 +29,10 @@ WITH x AS (
            i.issued_on AS first_issued_on,
            i.issued_on AS last_issued_on
     FROM {invoices} AS i
-    LEFT JOIN features_tin AS s ON s.tin = i.seller_tin
-    WHERE {bucket(i.seller_tin)}
+    LEFT JOIN features_tin AS s ON s.tin_key = i.seller_key
+    WHERE {bucket(i.seller_key)}
 )
-SELECT seller_tin, buyer_tin, month, goods_prefix,
+SELECT min(seller_tin) AS seller_tin, min(buyer_tin) AS buyer_tin, seller_key, buyer_key, month, goods_prefix,
        count(*) AS n,
        CAST(sum(void_n) AS BIGINT) AS void_n,
        CAST(sum(red_n) AS BIGINT) AS red_n,
@@ -47,4 +48,4 @@ SELECT seller_tin, buyer_tin, month, goods_prefix,
        min(first_issued_on) AS first_issued_on,
        max(last_issued_on) AS last_issued_on
 FROM x
-GROUP BY seller_tin, buyer_tin, month, goods_prefix
+GROUP BY seller_key, buyer_key, month, goods_prefix

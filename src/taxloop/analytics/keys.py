@@ -1,0 +1,127 @@
+"""Integer TIN keys: a dictionary TIN -> ``tin_key`` and key columns beside the TIN columns of the big tables.
+
+Hash joins and aggregates on 18-character TIN strings dominate the feature layer (benchmarks/bench_keys.py);
+on integers they take about half as long. So the warehouse keeps one dictionary, ``derived/tin_keys``
+(``tin VARCHAR, tin_key INTEGER``), and the tables in ``KEY_COLUMNS`` carry an INTEGER key column beside each
+TIN column (``invoices.seller_key`` beside ``seller_tin``...). The dictionary is append-only: a TIN keeps its
+key for the warehouse's life, new TINs get keys after the largest, in TIN order. A NULL TIN has a NULL key.
+
+Who writes them: the loader, for every table it loads (``taxloop.load.stage``), and ``taxloop keys`` for
+tables written into ``tables/`` by other means (``index_warehouse`` in ``taxloop.load.keys``).
+Who reads them: the feature SQL joins and groups on keys and decodes TINs through ``{tin_keys}`` at the end.
+A scan never trusts keys it cannot vouch for: ``prepare_keys`` checks each table and, for one without
+complete keys (or a warehouse without dictionary), stages a scan-time dictionary and reads the table through
+a view that looks its keys up (``keyed_select``), so the feature SQL is the same either way and so are the
+results; only the speed differs. All SQL here is plain enough for DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from taxloop.analytics.backend import AnalyticsBackend
+
+DICTIONARY = "tin_keys"
+#: The scan-time dictionary ``prepare_keys`` stages when the warehouse's own cannot serve every table.
+SCAN_DICTIONARY = "tin_keys_scan"
+#: Tables with key columns: TIN column -> key column.
+KEY_COLUMNS: dict[str, dict[str, str]] = {
+    "invoices": {"seller_tin": "seller_key", "buyer_tin": "buyer_key"},
+    "vat_returns": {"tin": "tin_key"},
+    "iit_withholding": {"tin": "tin_key"},
+    "social_insurance": {"tin": "tin_key"},
+    "utilities": {"tin": "tin_key"},
+    "payments": {"tin": "tin_key"},
+}
+#: Tables whose TINs the dictionary holds (keyed tables and the register itself).
+DICTIONARY_SOURCES: dict[str, tuple[str, ...]] = {
+    "taxpayers": ("tin",),
+    **{table: tuple(cols) for table, cols in KEY_COLUMNS.items()},
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def new_tins_sql(sources: Sequence[tuple[str, str]]) -> str:
+    """Distinct non-NULL TINs of ``sources`` ((relation, TIN column) pairs) as one column ``tin``."""
+    if not sources:
+        raise ValueError("new_tins_sql: no sources")
+    return " UNION ".join(f"SELECT {_q(col)} AS tin FROM {rel} WHERE {_q(col)} IS NOT NULL" for rel, col in sources)
+
+
+def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]]) -> str:
+    """The dictionary (a relation, or None for none yet) with every TIN of ``sources`` it lacks appended:
+    new keys after the largest, in TIN order (so the same inputs always give the same keys)."""
+    tins = new_tins_sql(sources)
+    if dictionary is None:
+        return f"SELECT tin, CAST(row_number() OVER (ORDER BY tin) AS INTEGER) AS tin_key FROM ({tins}) AS n"
+    return (
+        f"SELECT tin, tin_key FROM {dictionary} UNION ALL "
+        f"SELECT n.tin, CAST(m.top + row_number() OVER (ORDER BY n.tin) AS INTEGER) AS tin_key "
+        f"FROM ({tins}) AS n CROSS JOIN (SELECT coalesce(max(tin_key), 0) AS top FROM {dictionary}) AS m "
+        f"LEFT JOIN {dictionary} AS d ON d.tin = n.tin WHERE d.tin IS NULL"
+    )
+
+
+def keyed_select(relation: str, table: str, dictionary: str, columns: Iterable[str]) -> str:
+    """``relation`` (rows of ``table`` with ``columns``) with its key columns looked up in ``dictionary``
+    (replacing any it has)."""
+    keys = KEY_COLUMNS[table]
+    kept = [f"r.{_q(c)}" for c in columns if c not in keys.values()]
+    looked = [f"d{i}.tin_key AS {_q(key)}" for i, key in enumerate(keys.values())]
+    joins = "".join(f" LEFT JOIN {dictionary} AS d{i} ON d{i}.tin = r.{_q(col)}" for i, col in enumerate(keys))
+    return f"SELECT {', '.join(kept + looked)} FROM {relation} AS r{joins}"
+
+
+def incomplete_sql(table: str) -> str:
+    """A count of ``table``'s rows with a TIN but no key (0 when its keys can be trusted)."""
+    cond = " OR ".join(f"({_q(col)} IS NOT NULL AND {_q(key)} IS NULL)" for col, key in KEY_COLUMNS[table].items())
+    return f"SELECT count(*) AS n FROM {table} WHERE {cond}"
+
+
+def _unregistered_sql() -> str:
+    """A count of registered TINs the warehouse's dictionary lacks."""
+    return (
+        f"SELECT count(*) AS n FROM taxpayers AS t LEFT JOIN {DICTIONARY} AS d ON d.tin = t.tin "
+        "WHERE t.tin IS NOT NULL AND d.tin IS NULL"
+    )
+
+
+def _columns(backend: AnalyticsBackend, table: str) -> list[str]:
+    return list(backend.query(f"SELECT * FROM {table} LIMIT 0").column_names)
+
+
+def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
+    """What the feature SQL's ``{source}`` placeholders of keyed tables and ``{tin_keys}`` must read on this
+    backend: {} when the warehouse's dictionary and every keyed table's key columns can be used as they are;
+    otherwise a dictionary staged for this scan (``SCAN_DICTIONARY``: the warehouse's, extended with the TINs of
+    the tables without complete keys) and, for those tables, a ``keyed_select`` over it."""
+    present = set(backend.table_names())
+    has_dictionary = DICTIONARY in present
+    trusted: set[str] = set()
+    columns: dict[str, list[str]] = {}
+    for table in KEY_COLUMNS:
+        if table not in present:
+            continue
+        columns[table] = _columns(backend, table)
+        complete = has_dictionary and set(KEY_COLUMNS[table].values()) <= set(columns[table])
+        if complete and int(backend.query(incomplete_sql(table)).column(0)[0].as_py()) == 0:
+            trusted.add(table)
+    untrusted = [t for t in columns if t not in trusted]
+    if has_dictionary and not untrusted and int(backend.query(_unregistered_sql()).column(0)[0].as_py()) == 0:
+        return {}
+    sources = [(t, c) for t in ("taxpayers", *untrusted) if t in present for c in DICTIONARY_SOURCES[t]]
+    backend.stage(SCAN_DICTIONARY, [extend_sql(DICTIONARY if has_dictionary else None, sources)])
+    relations = {DICTIONARY: SCAN_DICTIONARY}
+    for table in untrusted:
+        relations[table] = f"({keyed_select(table, table, SCAN_DICTIONARY, columns[table])})"
+    return relations
+
+
+def render_source(source: str, present: set[str] | frozenset[str], relations: Mapping[str, str]) -> str | None:
+    """The relation a placeholder ``{source}`` stands for, or None when it must be an empty relation."""
+    if source in relations:
+        return relations[source]
+    return source if source in present else None

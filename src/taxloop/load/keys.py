@@ -1,0 +1,123 @@
+"""Writing the integer TIN keys (``taxloop.analytics.keys``) into a warehouse's Parquet files.
+
+``key_staged`` is the loader's step: before a load is swapped in, it extends the warehouse's dictionary with
+the TINs of the staged tables and rewrites the staged keyed tables with their key columns, so the dictionary
+and the keys arrive in the warehouse together. ``index_warehouse`` (``taxloop keys``) does the same in place
+for tables written into ``tables/`` by other means (a benchmark's copies, a bureau's own export). Both keep
+every key already given out: the dictionary only grows.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, KEY_COLUMNS, extend_sql, keyed_select
+from taxloop.analytics.warehouse import Warehouse
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _has_parts(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("*.parquet"))
+
+
+def _rel(folder: Path) -> str:
+    return f"read_parquet({_lit(str(folder / '*.parquet'))}, union_by_name=true)"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({sql}) TO {_lit(str(folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _replace(folder: Path, new: Path) -> None:
+    """Put ``new`` where ``folder`` is (a folder or a symbolic link to one; the link's target is left alone)."""
+    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+    if folder.is_symlink() or folder.exists():
+        folder.rename(old)
+    new.rename(folder)
+    if old.is_symlink():
+        old.unlink()
+    elif old.exists():
+        shutil.rmtree(old)
+
+
+def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, tables: dict[str, Path], out: Path) -> int:
+    """Write to ``out`` the dictionary at ``current`` (None: none yet) extended with every TIN of ``tables``
+    (name -> folder of Parquet parts; only tables whose TINs the dictionary holds are read); returns its size."""
+    sources = [(_rel(tables[t]), c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
+    base = _rel(current) if current is not None and _has_parts(current) else None
+    if not sources:
+        if base is None:
+            return 0
+        _copy(con, f"SELECT tin, tin_key FROM {base}", out)
+    else:
+        _copy(con, extend_sql(base, sources), out)
+    return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
+
+
+def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictionary: Path, out: Path) -> int:
+    """Write ``table`` (its Parquet parts in ``folder``) to ``out`` with its key columns looked up in
+    ``dictionary``; returns the rows written."""
+    src = _rel(folder)
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+    dict_rel = f"(SELECT tin, tin_key FROM {_rel(dictionary)})"
+    _copy(con, keyed_select(src, table, dict_rel, columns), out)
+    return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
+
+
+def key_staged(con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path, names: list[str]) -> bool:
+    """The loader's step: extend the dictionary into ``staging/derived/tin_keys`` with the staged tables'
+    TINs and rewrite the staged keyed tables (``staging/tables/<name>``) with their keys. Returns whether a
+    dictionary was staged (then it must be swapped in with the tables)."""
+    staged = {n: staging / "tables" / n for n in names if _has_parts(staging / "tables" / n)}
+    if not any(n in DICTIONARY_SOURCES for n in staged):
+        return False
+    current = wh.table_dir(DICTIONARY, "derived")
+    dictionary = staging / "derived" / DICTIONARY
+    write_dictionary(con, current if _has_parts(current) else None, staged, dictionary)
+    for name, folder in staged.items():
+        if name in KEY_COLUMNS:
+            keyed = staging / "keyed" / name
+            write_keyed(con, name, folder, dictionary, keyed)
+            _replace(folder, keyed)
+    return True
+
+
+def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> dict[str, float]:
+    """Key every keyed table of ``wh`` in place (``taxloop keys``); returns seconds per step."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order=false")
+    if memory_limit:
+        con.execute(f"SET memory_limit='{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads={int(threads)}")
+    seconds: dict[str, float] = {}
+    try:
+        tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if _has_parts(wh.table_dir(t))}
+        current = wh.table_dir(DICTIONARY, "derived")
+        started = time.perf_counter()
+        new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
+        wh.area("derived").mkdir(parents=True, exist_ok=True)
+        write_dictionary(con, current if _has_parts(current) else None, tables, new)
+        _replace(current, new)  # a superset of the old one: keys already written stay valid
+        seconds[DICTIONARY] = time.perf_counter() - started
+        for name in KEY_COLUMNS:
+            if name not in tables:
+                continue
+            started = time.perf_counter()
+            folder = tables[name]
+            out = folder.with_name(f".{name}.{uuid.uuid4().hex}")
+            write_keyed(con, name, folder, current, out)
+            _replace(folder, out)
+            seconds[name] = time.perf_counter() - started
+    finally:
+        con.close()
+    return seconds

@@ -48,7 +48,8 @@ def new_tins_sql(sources: Sequence[tuple[str, str]]) -> str:
     """Distinct non-NULL TINs of ``sources`` ((relation, TIN column) pairs) as one column ``tin``."""
     if not sources:
         raise ValueError("new_tins_sql: no sources")
-    return " UNION ".join(f"SELECT {_q(col)} AS tin FROM {rel} WHERE {_q(col)} IS NOT NULL" for rel, col in sources)
+    each = " UNION ALL ".join(f"SELECT {_q(col)} AS tin FROM {rel} WHERE {_q(col)} IS NOT NULL" for rel, col in sources)
+    return f"SELECT DISTINCT tin FROM ({each}) AS u"
 
 
 def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]]) -> str:

@@ -7,11 +7,13 @@
    with ``--copies N`` the city is replicated N times with every identifier relabelled (``<id>~<copy>``), so a
    20,000-taxpayer synthetic city becomes a 1,000,000-taxpayer one with the same statistical shape in minutes
    (generating 1M taxpayers directly takes hours on 2 cores),
-3. measures the floor: one DuckDB pass reading the invoice columns the library reads (counting them, as before,
-   and decoding every value: min and max of each column),
-4. runs ``taxloop scan`` in a child process (features + every active rule + scoring + sampling) and measures its
+3. writes the integer TIN keys into the tables (``taxloop keys``: what the loader does for loaded data; timed
+   apart as ``keys_seconds``; ``--no-keys`` leaves the tables as copied, and the scan then looks keys up itself),
+4. measures the floor: one DuckDB pass reading the invoice columns the library reads, key columns included when
+   present (counting them, as before, and decoding every value: min and max of each column),
+5. runs ``taxloop scan`` in a child process (features + every active rule + scoring + sampling) and measures its
    wall time and peak memory (``wait4`` max RSS of the child),
-5. prints and saves ``--work/bench_scan.json``.
+6. prints and saves ``--work/bench_scan.json``.
 """
 
 from __future__ import annotations
@@ -113,10 +115,12 @@ def floor(wh: Path, memory_limit: str, decode: bool = False) -> tuple[float, int
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")
     glob = str(wh / "tables" / "invoices" / "*.parquet")
+    present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()}
+    columns = [c for c in (*INVOICE_COLUMNS, "seller_key", "buyer_key") if c in present]
     if decode:
-        aggs = ", ".join(f"min({c}), max({c})" for c in INVOICE_COLUMNS)
+        aggs = ", ".join(f"min({c}), max({c})" for c in columns)
     else:
-        aggs = ", ".join(f"count({c})" for c in INVOICE_COLUMNS) + ", sum(amount)"
+        aggs = ", ".join(f"count({c})" for c in columns) + ", sum(amount)"
     started = time.perf_counter()
     row = con.execute(f"SELECT count(*), {aggs} FROM read_parquet('{glob}')").fetchall()[0]
     seconds = time.perf_counter() - started
@@ -151,6 +155,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_scan"))
     ap.add_argument("--copies", type=int, default=1, help="replicate the generated city N times (relabelled)")
     ap.add_argument("--memory-limit", default="10GB", help="DuckDB memory_limit for floor and scan")
+    ap.add_argument("--no-keys", action="store_true", help="do not write the integer TIN keys (taxloop keys)")
     ap.add_argument("scan_args", nargs="*", help="extra arguments for taxloop scan (after --)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -162,6 +167,14 @@ def main() -> None:
     else:
         tables = link_tables(args.work / "city", wh)
     prepare = time.perf_counter() - started
+    keys_s = None
+    if not args.no_keys and not (wh / "derived" / "tin_keys").is_dir():
+        from taxloop.analytics.warehouse import Warehouse
+        from taxloop.load.keys import index_warehouse
+
+        started = time.perf_counter()
+        index_warehouse(Warehouse(wh), args.memory_limit)
+        keys_s = round(time.perf_counter() - started, 1)
     load_before = os.getloadavg()
     floor_s, invoices = floor(wh, args.memory_limit)
     decode_s, _ = floor(wh, args.memory_limit, decode=True)
@@ -174,6 +187,7 @@ def main() -> None:
         "copies": args.copies,
         "generate_seconds": round(gen, 1),
         "prepare_seconds": round(prepare, 1),
+        "keys_seconds": keys_s,
         "floor_seconds": round(floor_s, 2),
         "scan_seconds": round(scan_s, 1),
         "scan_cpu_seconds": round(cpu_s, 1),

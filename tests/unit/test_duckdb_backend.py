@@ -42,4 +42,8 @@ def test_staged_table_shadows_parquet_until_refresh_and_is_then_dropped(tmp_path
     be.materialize("scores", "SELECT 'x' AS entity_id, 2.0 AS score")
     assert _staged_tables(be) == []
     assert be.query("SELECT entity_id FROM scores").column("entity_id").to_pylist() == ["x"]
+    be.stage("scan_only", ["SELECT 1 AS k"])  # staged with no table on disk: gone after a refresh
+    assert be.has_table("scan_only")
+    be.refresh()
+    assert not be.has_table("scan_only") and _staged_tables(be) == []
     be.close()

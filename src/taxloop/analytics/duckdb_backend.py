@@ -41,8 +41,16 @@ class DuckDBBackend:
     def refresh(self) -> None:
         """(Re)create one view per table on disk; derived results shadow contract tables.
 
-        Quarantined rows of table ``t`` are queryable as ``quarantine_t``.
+        Quarantined rows of table ``t`` are queryable as ``quarantine_t``. Staged tables are freed (a staged name
+        with no table on disk, such as a scan-time key dictionary, is gone).
         """
+        on_disk = {*self.warehouse.names("tables"), *self.warehouse.names("derived")}
+        for name in [n for n in self._staged if n not in on_disk]:
+            self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+            self.con.execute(f'DROP TABLE IF EXISTS staged."{name}"')
+            self._staged.discard(name)
+            if self._names is not None:
+                self._names = self._names - {name}
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, self.warehouse.table_dir(name, area))

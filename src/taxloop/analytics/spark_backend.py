@@ -42,7 +42,13 @@ class SparkBackend:
         self.refresh()
 
     def refresh(self) -> None:
-        """Register one temp view per table folder; derived results shadow contract tables."""
+        """Register one temp view per table folder; derived results shadow contract tables. Staged tables are
+        freed (a staged name with no table on disk, such as a scan-time key dictionary, is gone)."""
+        on_disk = {*self.warehouse.names("tables"), *self.warehouse.names("derived")}
+        for name in [n for n in self._staged if n not in on_disk]:
+            self.spark.catalog.dropTempView(name)
+            self._names.discard(name)
+            self._unstage(name)
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, str(self.warehouse.table_dir(name, area)))

@@ -21,3 +21,30 @@ def test_load_command(tmp_path: Path) -> None:
     bad = runner.invoke(build_app(), ["load", str(data), "--warehouse", str(tmp_path / "wh"), "-q"])
     assert bad.exit_code != 0
     assert "taxpayer.csv" in bad.output and "unknown table" in bad.output
+
+
+def test_keys_command_keys_tables_written_by_other_means(tmp_path: Path) -> None:
+    import duckdb
+
+    data = small_dataset(tmp_path / "d")
+    runner = CliRunner()
+    empty = runner.invoke(build_app(), ["keys", "--warehouse", str(tmp_path / "none")])
+    assert empty.exit_code != 0 and "no warehouse tables" in empty.output
+    wh = tmp_path / "wh"
+    assert runner.invoke(build_app(), ["load", str(data), "--warehouse", str(wh), "-q"]).exit_code == 0
+    invoices = wh / "tables" / "invoices"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (seller_key, buyer_key) FROM '{invoices}/*.parquet') TO '{tmp_path}/x.parquet'"
+    )
+    for part in invoices.glob("*.parquet"):
+        part.unlink()
+    (tmp_path / "x.parquet").rename(invoices / "part-0.parquet")  # as if copied in without keys
+    ok = runner.invoke(build_app(), ["keys", "--warehouse", str(wh)])
+    assert ok.exit_code == 0, ok.output
+    assert "invoices:" in ok.output
+    missing = con.execute(
+        f"SELECT count(*) FROM '{invoices}/*.parquet' i LEFT JOIN '{wh}/derived/tin_keys/*.parquet' d "
+        "ON d.tin = i.seller_tin WHERE i.seller_key IS DISTINCT FROM d.tin_key"
+    ).fetchall()[0][0]
+    assert missing == 0

@@ -7,7 +7,7 @@
 -- of FULL OUTER JOIN ... USING (tin_key, pidx); a column the scan does not read is dropped, and a CTE left with
 -- nothing but its key leaves the chain (or stays key-only when a consumer depends on the row set).
 WITH inv_out AS (
-    SELECT seller_key AS tin_key, CAST(year(month) * 12 + month(month) - 1 AS INTEGER) AS pidx,
+    SELECT seller_key AS tin_key, pidx,
            CAST(sum(n) AS BIGINT) AS out_n, sum(void_n) AS out_void_n, sum(red_n) AS out_red_n,
            CAST(sum(amount) AS DOUBLE) AS out_amount, CAST(sum(tax_amount) AS DOUBLE) AS out_tax,
            CAST(sum(special_amount) AS DOUBLE) AS out_special_amount,
@@ -15,17 +15,17 @@ WITH inv_out AS (
            sum(near_quota_n) AS out_near_quota_n, sum(round_n) AS out_round_n, sum(positive_n) AS out_positive_n
     FROM features_invoice_cells
     WHERE {bucket(seller_key)}
-    GROUP BY seller_key, month
+    GROUP BY seller_key, pidx
 ),
 inv_in AS (
-    SELECT buyer_key AS tin_key, CAST(year(month) * 12 + month(month) - 1 AS INTEGER) AS pidx,
+    SELECT buyer_key AS tin_key, pidx,
            CAST(sum(n) AS BIGINT) AS in_n, CAST(sum(amount) AS DOUBLE) AS in_amount,
            CAST(sum(special_tax) AS DOUBLE) AS in_special_tax,
            CAST(sum(bad_seller_amount) AS DOUBLE) AS in_bad_seller_amount,
            CAST(sum(new_seller_amount) AS DOUBLE) AS in_new_seller_amount
     FROM features_invoice_cells
     WHERE buyer_key IS NOT NULL AND {bucket(buyer_key)}
-    GROUP BY buyer_key, month
+    GROUP BY buyer_key, pidx
 ),
 vat AS (
     -- vat_returns, iit_withholding, social_insurance and utilities have the contract key (tin, period) and the

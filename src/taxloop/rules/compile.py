@@ -42,7 +42,7 @@ def _literal(value: Any) -> exp.Expression:
 
 
 @lru_cache(maxsize=1024)
-def _parsed(sql: str) -> exp.Expression:
+def _parsed(sql: str) -> exp.Expr:
     """The parse of ``sql``, shared between calls: never changed (``bind_params`` transforms a copy)."""
     return sqlglot.parse_one(sql, read="duckdb")
 

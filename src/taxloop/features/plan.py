@@ -30,7 +30,7 @@ from taxloop.features.build import (
     feature_sql,
     render,
 )
-from taxloop.features.prune import columns_read, output_columns, parse, prune
+from taxloop.features.prune import columns_read, output_columns, parse, parse_shared, prune_tree
 from taxloop.features.rowset import blind_to_blank_rows
 from taxloop.rules.compile import compile_rule
 from taxloop.rules.spec import RuleSpec
@@ -117,7 +117,7 @@ def plan_features(
     row_dependent: dict[str, bool] = {}
     cells_by_rule = False
     for spec in specs:
-        variants = [parse(sql) for sql in rule_variants(spec)]
+        variants = [parse_shared(sql) for sql in dict.fromkeys(rule_variants(spec))]  # read only, distinct
         for table in FEATURE_TABLES:
             cols = columns_read(variants[0], table)
             if cols is not None and not cols:
@@ -136,15 +136,17 @@ def plan_features(
         drop = not row_dependent.get(table, False)
         inline = table == CELLS_INLINE_READER and not cells_by_rule and not cell_readers
         parts = []
+        trees = []  # each bucket's pruned tree; bucket 0's is read below, so generated from a copy
         for k in range(buckets):
             sql = feature_sql_rendered(table, frozen, k, buckets, rel)
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
-            parts.append(prune(sql, keep, drop_sources=drop))
+            trees.append(prune_tree(parse(sql), keep, drop_sources=drop))
+            parts.append(trees[-1].sql(dialect="duckdb", copy=k == 0))
+        tree = trees[0]
         plan.sql[table] = parts
-        plan.columns[table] = output_columns(parts[0])
+        plan.columns[table] = output_columns(tree)
         plan.sources_dropped[table] = drop
-        tree = parse(parts[0])
         local = {c.alias for c in tree.ctes}
         for upstream in depends_on(table):
             if upstream in local:

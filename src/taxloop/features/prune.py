@@ -15,6 +15,7 @@ no column but its join keys. The feature SQL is written so that this is sound (d
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -35,18 +36,25 @@ def parse(sql: str) -> exp.Query:
     return _parsed(sql).copy()
 
 
+def parse_shared(sql: str) -> exp.Query:
+    """Parse one DuckDB-dialect query, cached: the same tree for every caller, to read and never to change
+    (``parse`` gives a copy to change)."""
+    return _parsed(sql)
+
+
 def output_columns(sql: str | exp.Query) -> list[str]:
     """Names of the final projections of a query."""
-    tree = parse(sql) if isinstance(sql, str) else sql
+    tree = _parsed(sql) if isinstance(sql, str) else sql
     return [p.alias_or_name for p in tree.selects]
 
 
 def _walk(node: exp.Expr, *skip: exp.Expr | None) -> Iterator[exp.Expr]:
     """Every node under ``node`` (itself included), not descending into any of ``skip``."""
+    skipped = {id(s) for s in skip if s is not None}
     stack = [node]
     while stack:
         cur = stack.pop()
-        if any(cur is s for s in skip):
+        if id(cur) in skipped:
             continue
         yield cur
         stack.extend(cur.iter_expressions())
@@ -73,7 +81,7 @@ def _star_projection(select: exp.Select) -> bool:
 def columns_read(sql: str | exp.Query, table: str) -> set[str] | None:
     """Columns a query may read from ``table``: every column name it mentions (an over-approximation), or
     ``None`` (all columns) when a ``*`` projection may reach the table; empty when it does not read it."""
-    tree = parse(sql) if isinstance(sql, str) else sql
+    tree = _parsed(sql) if isinstance(sql, str) else sql
     reads = [t for t in tree.find_all(exp.Table) if t.name == table]
     if not reads:
         return set()
@@ -89,20 +97,44 @@ def _cte_select(cte: exp.CTE) -> exp.Select | None:
     return body if isinstance(body, exp.Select) and not _star_projection(body) else None
 
 
+def _counts(nodes: Iterable[exp.Expr]) -> tuple[Counter[str], Counter[str]]:
+    """Table names and column names (as ``_names`` counts them) under ``nodes``, each with its occurrences."""
+    tables: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for node in nodes:
+        for n in _walk(node):
+            if isinstance(n, exp.Table):
+                tables[n.name] += 1
+            elif isinstance(n, exp.Column) and not isinstance(n.this, exp.Star):
+                names[n.name] += 1
+            elif isinstance(n, exp.Join):
+                names.update(u.name for u in n.args.get("using") or [])
+    return tables, names
+
+
 def _prune_ctes(tree: exp.Query) -> bool:
+    # What is referenced outside a CTE: the whole tree's counts less the CTE's own, the whole tree's counted
+    # once per pass and kept up to date as CTEs and projections go (a name is used where its count is > 0).
     changed = False
+    tables, names = _counts([tree])
     for cte in list(tree.ctes):
-        tables = {t.name for t in _walk(tree, cte) if isinstance(t, exp.Table)}
-        if cte.alias not in tables:
+        inner_tables, inner_names = _counts([cte])
+        if tables[cte.alias] - inner_tables[cte.alias] <= 0:
             cte.pop()
+            tables.subtract(inner_tables)
+            names.subtract(inner_names)
             changed = True
             continue
         body = _cte_select(cte)
         if body is None:
             continue
-        used = _names(tree, cte)
-        kept = [p for p in body.expressions if p.alias_or_name in used] or body.expressions[:1]
+        used = [p for p in body.expressions if names[p.alias_or_name] - inner_names[p.alias_or_name] > 0]
+        kept = used or body.expressions[:1]
         if len(kept) < len(body.expressions):
+            ids = {id(k) for k in kept}
+            dropped_tables, dropped_names = _counts(p for p in body.expressions if id(p) not in ids)
+            tables.subtract(dropped_tables)
+            names.subtract(dropped_names)
             body.set("expressions", kept)
             changed = True
     return changed
@@ -166,7 +198,11 @@ def _drop_joins(tree: exp.Query, drop_sources: bool) -> bool:
 
 def prune(sql: str, keep: Iterable[str] | None, drop_sources: bool = False) -> str:
     """``sql`` with only the final columns in ``keep`` (all when None) and what they need (see module doc)."""
-    tree = parse(sql)
+    return prune_tree(parse(sql), keep, drop_sources).sql(dialect="duckdb", copy=False)  # the tree is ours
+
+
+def prune_tree(tree: exp.Query, keep: Iterable[str] | None, drop_sources: bool = False) -> exp.Query:
+    """``prune`` on a parsed query: changes ``tree`` in place and returns it."""
     if keep is not None:
         wanted = set(keep)
         kept = [p for p in tree.selects if p.alias_or_name in wanted]
@@ -175,4 +211,4 @@ def prune(sql: str, keep: Iterable[str] | None, drop_sources: bool = False) -> s
         tree.set("expressions", kept)
     while _prune_ctes(tree) | _drop_joins(tree, drop_sources):
         pass
-    return tree.sql(dialect="duckdb")
+    return tree

@@ -15,7 +15,7 @@ from functools import lru_cache
 import duckdb
 from sqlglot import exp
 
-from taxloop.features.prune import parse
+from taxloop.features.prune import parse_shared
 
 
 def _conjuncts(where: exp.Expr) -> list[exp.Expr]:
@@ -31,7 +31,7 @@ def _conjuncts(where: exp.Expr) -> list[exp.Expr]:
 def blank_values(table_sql: str) -> dict[str, exp.Expr] | None:
     """Per output column not derived from the chain's keys: its value on a blank row (an expression with the
     source columns as NULL). ``None`` when the query has no ``FULL OUTER JOIN ... USING`` chain."""
-    tree = parse(table_sql)
+    tree = parse_shared(table_sql)  # read only: ``transform`` below works on a copy
     keys: set[str] = set()
     for join in tree.find_all(exp.Join):
         if (join.side or "").upper() == "FULL" and join.args.get("using"):
@@ -74,7 +74,7 @@ def blind_to_blank_rows(rule: exp.Expr | str, table: str, table_sql: str) -> boo
     blank = blank_values(table_sql)
     if blank is None:
         return True  # no FULL chain: pruning never changes the table's rows
-    tree = parse(rule) if isinstance(rule, str) else rule
+    tree = parse_shared(rule) if isinstance(rule, str) else rule
     for select in tree.find_all(exp.Select):
         source = select.args.get("from_")
         reads = [t for t in select.find_all(exp.Table) if t.name == table and t.parent_select is select]

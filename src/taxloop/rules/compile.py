@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -40,10 +41,17 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
+@lru_cache(maxsize=1024)
+def _parsed(sql: str) -> exp.Expr:
+    """The parse of ``sql``, shared between calls: never changed (``bind_params`` transforms a copy)."""
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
 def bind_params(sql: str, values: dict[str, Any], dialect: str = "duckdb", label: str = "SQL") -> exp.Expression:
-    """Parse DuckDB-dialect ``sql`` and replace every ``:name`` placeholder by the literal in ``values``."""
+    """Parse DuckDB-dialect ``sql`` and replace every ``:name`` placeholder by the literal in ``values``
+    (a new tree: the caller may change it)."""
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        tree = _parsed(sql)
     except sqlglot.errors.ParseError as exc:
         raise RuleCompileError(f"{label}: SQL does not parse: {exc}") from exc
 
@@ -54,16 +62,42 @@ def bind_params(sql: str, values: dict[str, Any], dialect: str = "duckdb", label
             return _literal(values[node.name])
         return node
 
-    return tree.transform(_sub)
+    return tree.transform(_sub)  # copies the shared parse first
 
 
-def compile_rule(spec: RuleSpec, dialect: str = "duckdb", params: dict[str, Any] | None = None) -> str:
-    """SQL for ``dialect`` with parameters substituted as literals."""
-    values = params if params is not None else spec.defaults()
-    tree = bind_params(spec.sql, values, dialect, spec.code)
+_Key = tuple[tuple[str, type, str, Any], ...]
+
+
+def _key(values: dict[str, Any]) -> _Key | None:
+    """``values`` as a cache key: with each value's type and repr, as ``1``, ``1.0``, ``True``, ``0.0`` and
+    ``-0.0`` are equal keys but different literals; None when a value is not hashable."""
+    key = tuple(sorted((k, type(v), repr(v), v) for k, v in values.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _compile(sql: str, code: str, dialect: str, values: dict[str, Any]) -> str:
+    tree = bind_params(sql, values, dialect, code)
     if isinstance(tree, exp.Query):
         names = [s.alias_or_name for s in tree.selects]
         missing = [c for c in OUTPUT_COLUMNS if c not in names]
         if missing:
-            raise RuleCompileError(f"{spec.code}: SELECT must return {OUTPUT_COLUMNS}; missing {missing}")
-    return tree.sql(dialect=dialect)
+            raise RuleCompileError(f"{code}: SELECT must return {OUTPUT_COLUMNS}; missing {missing}")
+    return tree.sql(dialect=dialect, copy=False)  # the tree is this call's own: no copy needed
+
+
+@lru_cache(maxsize=2048)
+def _compiled(sql: str, code: str, dialect: str, key: _Key) -> str:
+    return _compile(sql, code, dialect, {k: v for k, _, _, v in key})
+
+
+def compile_rule(spec: RuleSpec, dialect: str = "duckdb", params: dict[str, Any] | None = None) -> str:
+    """SQL for ``dialect`` with parameters substituted as literals (cached per SQL, dialect and values)."""
+    values = params if params is not None else spec.defaults()
+    key = _key(values)
+    if key is None:
+        return _compile(spec.sql, spec.code, dialect, values)
+    return _compiled(spec.sql, spec.code, dialect, key)

@@ -10,7 +10,7 @@
 3. writes the integer TIN keys into the tables (``taxloop keys``: what the loader does for loaded data; timed
    apart as ``keys_seconds``; ``--no-keys`` leaves the tables as copied, and the scan then looks keys up itself),
 4. measures the floor: one DuckDB pass reading the invoice columns the library reads, key columns included when
-   present (counting them, as before, and decoding every value: min and max of each column),
+   present (counting them, as before, and decoding every value: a hash of each value of each column),
 5. runs ``taxloop scan`` in a child process (features + every active rule + scoring + sampling) and measures its
    wall time and peak memory (``wait4`` max RSS of the child),
 6. prints and saves ``--work/bench_scan.json``.
@@ -109,7 +109,8 @@ def floor(wh: Path, memory_limit: str, decode: bool = False) -> tuple[float, int
     """Seconds of one DuckDB pass reading the invoice columns, and the invoice count.
 
     The default pass counts each column (as in sessions 1 and 2; ``count(col)`` needs only the validity of a
-    column); ``decode=True`` takes the min and max of every column, which makes DuckDB decode every value.
+    column); ``decode=True`` hashes every value of every column (session 4: the min and max used in session 3
+    can be answered from Parquet statistics, 0.03 s for 54 M invoices written by the loader's writer).
     """
     con = duckdb.connect()
     if memory_limit:
@@ -117,8 +118,8 @@ def floor(wh: Path, memory_limit: str, decode: bool = False) -> tuple[float, int
     glob = str(wh / "tables" / "invoices" / "*.parquet")
     present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()}
     columns = [c for c in (*INVOICE_COLUMNS, "seller_key", "buyer_key") if c in present]
-    if decode:
-        aggs = ", ".join(f"min({c}), max({c})" for c in columns)
+    if decode:  # a hash of every value: min/max may come from Parquet statistics without decoding anything
+        aggs = ", ".join(f"bit_xor(hash({c}))" for c in columns)
     else:
         aggs = ", ".join(f"count({c})" for c in columns) + ", sum(amount)"
     started = time.perf_counter()

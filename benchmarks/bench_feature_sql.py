@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.keys import prepare_keys
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features.build import feature_sql, render, tables_needed
 
@@ -39,10 +40,11 @@ def main() -> None:
     ap.add_argument("variants", nargs="*", type=Path, help="variant SQL files (same placeholders as the packaged one)")
     args = ap.parse_args()
     backend = DuckDBBackend(Warehouse(args.warehouse))
+    relations = prepare_keys(backend)  # the TIN keys, looked up at scan time when the tables lack them
     present = set(backend.table_names())
     for table in tables_needed([args.table])[:-1]:
         if table not in present:
-            backend.materialize(table, render(feature_sql(table), present))
+            backend.materialize(table, render(feature_sql(table), present, relations=relations))
             present.add(table)
     sqls = {"current": feature_sql(args.table)} | {p.name: p.read_text(encoding="utf-8") for p in args.variants}
     with tempfile.TemporaryDirectory() as out:
@@ -52,7 +54,7 @@ def main() -> None:
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     rows = 0
                     for k in range(parts):
-                        sql = render(template, present, k, parts)
+                        sql = render(template, present, k, parts, relations)
                         target = Path(out) / f"part-{k}.parquet"
                         copy = f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
                         rows += int(backend.con.execute(copy).fetchall()[0][0])

@@ -24,25 +24,30 @@ from taxloop.load.keys import index_warehouse
 
 def test_dictionary_only_grows_new_tins_after_the_largest_in_tin_order() -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE d AS SELECT * FROM (VALUES ('B', 1), ('A', 2)) t(tin, tin_key)")
+    con.execute("CREATE TABLE d AS SELECT * FROM (VALUES ('B', 1, 77), ('A', 2, 77)) t(tin, tin_key, tin_keys_gen)")
     con.execute("CREATE TABLE s AS SELECT * FROM (VALUES ('Z'), ('A'), (NULL), ('C'), ('C')) t(tin)")
-    rows = con.execute(f"SELECT tin, tin_key FROM ({extend_sql('d', [('s', 'tin')])}) ORDER BY tin_key").fetchall()
-    assert rows == [("B", 1), ("A", 2), ("C", 3), ("Z", 4)]
-    first = con.execute(f"SELECT * FROM ({extend_sql(None, [('s', 'tin'), ('d', 'tin')])}) ORDER BY tin").fetchall()
-    assert first == [("A", 1), ("B", 2), ("C", 3), ("Z", 4)]
+    rows = con.execute(f"SELECT * FROM ({extend_sql('d', [('s', 'tin')], 5)}) ORDER BY tin_key").fetchall()
+    assert rows == [("B", 1, 77), ("A", 2, 77), ("C", 3, 77), ("Z", 4, 77)]  # a dictionary keeps its generation
+    sql = extend_sql(None, [("s", "tin"), ("d", "tin")], 5)
+    assert con.execute(f"SELECT * FROM ({sql}) ORDER BY tin").fetchall() == [
+        ("A", 1, 5),
+        ("B", 2, 5),
+        ("C", 3, 5),
+        ("Z", 4, 5),
+    ]
 
 
 def test_keyed_select_looks_keys_up_and_replaces_stale_ones() -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE d AS SELECT * FROM (VALUES ('S1', 7), ('B1', 9)) t(tin, tin_key)")
+    con.execute("CREATE TABLE d AS SELECT * FROM (VALUES ('S1', 7, 3), ('B1', 9, 3)) t(tin, tin_key, tin_keys_gen)")
     con.execute(
         "CREATE TABLE inv AS SELECT * FROM (VALUES ('i1', 'S1', 'B1', 1, 1), ('i2', 'S1', NULL, 5, 5)) "
         "t(invoice_id, seller_tin, buyer_tin, seller_key, buyer_key)"
     )
     cols = ["invoice_id", "seller_tin", "buyer_tin", "seller_key", "buyer_key"]
     sql = keyed_select("inv", "invoices", "d", cols)
-    rows = con.execute(f"SELECT invoice_id, seller_key, buyer_key FROM ({sql}) ORDER BY 1").fetchall()
-    assert rows == [("i1", 7, 9), ("i2", 7, None)]
+    rows = con.execute(f"SELECT invoice_id, seller_key, buyer_key, tin_keys_gen FROM ({sql}) ORDER BY 1").fetchall()
+    assert rows == [("i1", 7, 9, 3), ("i2", 7, None, 3)]
 
 
 @contextmanager
@@ -145,3 +150,35 @@ def test_loader_writes_keys_and_keeps_them_across_loads(tmp_path: Path) -> None:
     assert after["0NEWTIN"] == max(before.values()) + 1
     with _backend(wh) as backend:
         assert prepare_keys(backend) == {}
+
+
+@pytest.mark.slow
+def test_keys_written_against_another_dictionary_are_not_trusted(tmp_path: Path) -> None:
+    """The dictionary deleted, then a partial load: the new dictionary has another generation, so the tables
+    keyed against the old one are looked up again and the features stay right."""
+    wh = Warehouse(tmp_path / "wh")
+    load_dataset(small_city(), wh)
+    plain = _warehouse(tmp_path / "plain")
+    expected = _features(plain, keys=False)
+    shutil.rmtree(wh.table_dir(DICTIONARY, "derived"))
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    with (small_city() / "taxpayers.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        row = next(reader)
+        fields = list(reader.fieldnames or [])
+    row.update(tin="0NEWTIN", registration_id="R-NEW")
+    with (delivery / "taxpayers.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow(row)
+    load_dataset(delivery, wh)
+    with _backend(wh) as backend:
+        assert {"invoices", "vat_returns"} <= set(prepare_keys(backend))  # keyed against the deleted dictionary
+    shutil.copytree(wh.table_dir("taxpayers"), plain.table_dir("taxpayers"), dirs_exist_ok=True)
+    for part in plain.table_dir("taxpayers").glob("*.parquet"):
+        if part.name not in {p.name for p in wh.table_dir("taxpayers").glob("*.parquet")}:
+            part.unlink()
+    got = _features(wh, keys=False)
+    assert got == _features(plain, keys=False)
+    assert got != expected  # the new taxpayer is there

@@ -22,6 +22,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from taxloop.analytics.backend import AnalyticsBackend
 
 DICTIONARY = "tin_keys"
+#: A random number drawn when a dictionary is created (kept when it grows), stored in every row of the dictionary
+#: and of each table keyed against it: keys written against another dictionary (one deleted and made again,
+#: tables copied from another warehouse) do not match and are not trusted. Constant per file, so Parquet
+#: statistics answer the check without reading the rows.
+GENERATION = "tin_keys_gen"
 #: The scan-time dictionary ``prepare_keys`` stages when the warehouse's own cannot serve every table.
 SCAN_DICTIONARY = "tin_keys_scan"
 #: Tables with key columns: TIN column -> key column.
@@ -52,34 +57,41 @@ def new_tins_sql(sources: Sequence[tuple[str, str]]) -> str:
     return f"SELECT DISTINCT tin FROM ({each}) AS u"
 
 
-def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]]) -> str:
-    """The dictionary (a relation, or None for none yet) with every TIN of ``sources`` it lacks appended:
-    new keys after the largest, in TIN order (so the same inputs always give the same keys)."""
+def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]], generation: int = 0) -> str:
+    """The dictionary (a relation, or None for none yet: then a new one of ``generation``) with every TIN of
+    ``sources`` it lacks appended: new keys after the largest, in TIN order (so the same inputs always give the
+    same keys); a dictionary that grows keeps its generation."""
     tins = new_tins_sql(sources)
     if dictionary is None:
-        return f"SELECT tin, CAST(row_number() OVER (ORDER BY tin) AS INTEGER) AS tin_key FROM ({tins}) AS n"
+        return (
+            f"SELECT tin, CAST(row_number() OVER (ORDER BY tin) AS INTEGER) AS tin_key, "
+            f"CAST({int(generation)} AS BIGINT) AS {GENERATION} FROM ({tins}) AS n"
+        )
     return (
-        f"SELECT tin, tin_key FROM {dictionary} UNION ALL "
-        f"SELECT n.tin, CAST(m.top + row_number() OVER (ORDER BY n.tin) AS INTEGER) AS tin_key "
-        f"FROM ({tins}) AS n CROSS JOIN (SELECT coalesce(max(tin_key), 0) AS top FROM {dictionary}) AS m "
-        f"LEFT JOIN {dictionary} AS d ON d.tin = n.tin WHERE d.tin IS NULL"
+        f"SELECT tin, tin_key, {GENERATION} FROM {dictionary} UNION ALL "
+        f"SELECT n.tin, CAST(m.top + row_number() OVER (ORDER BY n.tin) AS INTEGER) AS tin_key, m.gen "
+        f"FROM ({tins}) AS n CROSS JOIN (SELECT coalesce(max(tin_key), 0) AS top, max({GENERATION}) AS gen "
+        f"FROM {dictionary}) AS m LEFT JOIN {dictionary} AS d ON d.tin = n.tin WHERE d.tin IS NULL"
     )
 
 
 def keyed_select(relation: str, table: str, dictionary: str, columns: Iterable[str]) -> str:
-    """``relation`` (rows of ``table`` with ``columns``) with its key columns looked up in ``dictionary``
-    (replacing any it has)."""
+    """``relation`` (rows of ``table`` with ``columns``) with its key columns and the dictionary's generation
+    looked up in ``dictionary`` (replacing any it has)."""
     keys = KEY_COLUMNS[table]
-    kept = [f"r.{_q(c)}" for c in columns if c not in keys.values()]
+    kept = [f"r.{_q(c)}" for c in columns if c not in keys.values() and c != GENERATION]
     looked = [f"d{i}.tin_key AS {_q(key)}" for i, key in enumerate(keys.values())]
+    looked.append(f"(SELECT max({GENERATION}) FROM {dictionary}) AS {GENERATION}")
     joins = "".join(f" LEFT JOIN {dictionary} AS d{i} ON d{i}.tin = r.{_q(col)}" for i, col in enumerate(keys))
     return f"SELECT {', '.join(kept + looked)} FROM {relation} AS r{joins}"
 
 
-def incomplete_sql(table: str) -> str:
-    """A count of ``table``'s rows with a TIN but no key (0 when its keys can be trusted). One filter per key
-    column, ``key IS NULL`` first: a Parquet row group whose statistics show no NULL key is skipped unread."""
-    counts = [
+def untrusted_rows_sql(table: str, generation: int) -> str:
+    """A count of ``table``'s rows keyed against another dictionary than the one of ``generation``, or with a TIN
+    but no key (0 when its keys can be trusted). One filter per condition, the key or generation test first: a
+    Parquet row group whose statistics rule it out is skipped unread."""
+    counts = [f"(SELECT count(*) FROM {table} WHERE {GENERATION} IS NULL OR {GENERATION} <> {int(generation)})"]
+    counts += [
         f"(SELECT count(*) FROM {table} WHERE {_q(key)} IS NULL AND {_q(col)} IS NOT NULL)"
         for col, key in KEY_COLUMNS[table].items()
     ]
@@ -98,24 +110,37 @@ def _columns(backend: AnalyticsBackend, table: str) -> list[str]:
     return list(backend.query(f"SELECT * FROM {table} LIMIT 0").column_names)
 
 
+def _count(backend: AnalyticsBackend, sql: str) -> int:
+    return int(backend.query(sql).column(0)[0].as_py() or 0)
+
+
+def _generation(backend: AnalyticsBackend) -> int | None:
+    """The warehouse dictionary's generation; None when it has none or several (then it is not used)."""
+    if GENERATION not in _columns(backend, DICTIONARY):
+        return None
+    row = backend.query(f"SELECT min({GENERATION}) AS lo, max({GENERATION}) AS hi FROM {DICTIONARY}").to_pylist()[0]
+    return int(row["lo"]) if row["lo"] is not None and row["lo"] == row["hi"] else None
+
+
 def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
     """What the feature SQL's ``{source}`` placeholders of keyed tables and ``{tin_keys}`` must read on this
     backend: {} when the warehouse's dictionary and every keyed table's key columns can be used as they are;
     otherwise a dictionary staged for this scan (``SCAN_DICTIONARY``: the warehouse's, extended with the TINs of
     the tables without complete keys) and, for those tables, a ``keyed_select`` over it."""
     present = set(backend.table_names())
-    has_dictionary = DICTIONARY in present
+    generation = _generation(backend) if DICTIONARY in present else None
+    has_dictionary = generation is not None
     trusted: set[str] = set()
     columns: dict[str, list[str]] = {}
     for table in KEY_COLUMNS:
         if table not in present:
             continue
         columns[table] = _columns(backend, table)
-        complete = has_dictionary and set(KEY_COLUMNS[table].values()) <= set(columns[table])
-        if complete and int(backend.query(incomplete_sql(table)).column(0)[0].as_py()) == 0:
+        complete = generation is not None and {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns[table])
+        if complete and _count(backend, untrusted_rows_sql(table, generation or 0)) == 0:
             trusted.add(table)
     untrusted = [t for t in columns if t not in trusted]
-    if has_dictionary and not untrusted and int(backend.query(_unregistered_sql()).column(0)[0].as_py()) == 0:
+    if has_dictionary and not untrusted and _count(backend, _unregistered_sql()) == 0:
         return {}
     sources = [(t, c) for t in ("taxpayers", *untrusted) if t in present for c in DICTIONARY_SOURCES[t]]
     backend.stage(SCAN_DICTIONARY, [extend_sql(DICTIONARY if has_dictionary else None, sources)])

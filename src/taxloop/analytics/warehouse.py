@@ -53,7 +53,10 @@ class Warehouse:
         base = self.area(area)
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
+        # a name starting with a dot is a folder being written or replaced, not a table
+        return sorted(
+            p.name for p in base.iterdir() if not p.name.startswith(".") and p.is_dir() and any(p.glob("*.parquet"))
+        )
 
     def ensure(self) -> Warehouse:
         """Create the folder structure; returns self."""

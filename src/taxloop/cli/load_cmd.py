@@ -53,7 +53,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
 
         settings = load_settings(warehouse=warehouse)
         wh = Warehouse(settings.warehouse)
-        if not wh.table_dir("taxpayers").is_dir():
+        if not any(wh.table_dir("taxpayers").glob("*.parquet")):
             raise fail(f"no warehouse tables at {settings.warehouse} / 仓库中没有数据表")
         with console.status("keying / 生成整数键"):
             seconds = index_warehouse(wh, settings.memory_limit, settings.threads)

@@ -15,7 +15,7 @@ from importlib import resources
 from rich.progress import Progress
 
 from taxloop.analytics.backend import AnalyticsBackend
-from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS, prepare_keys, render_source
+from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys, render_source
 from taxloop.contract.schema import load_contract
 
 #: Derived tables written, in build order (each may read the ones before it).
@@ -35,7 +35,7 @@ _BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
 TINS_PER_BUCKET = 300_000
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {
     "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
-    DICTIONARY: {"tin": "VARCHAR", "tin_key": "INTEGER"},
+    DICTIONARY: {"tin": "VARCHAR", "tin_key": "INTEGER", GENERATION: "BIGINT"},
 }
 
 

@@ -9,6 +9,7 @@ every key already given out: the dictionary only grows.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time
 import uuid
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, KEY_COLUMNS, extend_sql, keyed_select
+from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, GENERATION, KEY_COLUMNS, extend_sql, keyed_select
 from taxloop.analytics.warehouse import Warehouse
 
 
@@ -54,12 +55,14 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, table
     (name -> folder of Parquet parts; only tables whose TINs the dictionary holds are read); returns its size."""
     sources = [(_rel(tables[t]), c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
     base = _rel(current) if current is not None and _has_parts(current) else None
+    if base is not None and GENERATION not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}:
+        base = None  # written before generations: start a new dictionary (keys written against it are not trusted)
     if not sources:
         if base is None:
             return 0
-        _copy(con, f"SELECT tin, tin_key FROM {base}", out)
+        _copy(con, f"SELECT tin, tin_key, {GENERATION} FROM {base}", out)
     else:
-        _copy(con, extend_sql(base, sources), out)
+        _copy(con, extend_sql(base, sources, secrets.randbits(62)), out)
     return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
 
 
@@ -68,7 +71,7 @@ def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictio
     ``dictionary``; returns the rows written."""
     src = _rel(folder)
     columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-    dict_rel = f"(SELECT tin, tin_key FROM {_rel(dictionary)})"
+    dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {_rel(dictionary)})"
     _copy(con, keyed_select(src, table, dict_rel, columns), out)
     return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
 
@@ -92,7 +95,15 @@ def key_staged(con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path, nam
 
 
 def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> dict[str, float]:
-    """Key every keyed table of ``wh`` in place (``taxloop keys``); returns seconds per step."""
+    """Key every keyed table of ``wh`` in place (``taxloop keys``), holding the warehouse's load lock; returns
+    seconds per step."""
+    from taxloop.load.service import load_lock  # the loader imports this module
+
+    with load_lock(wh):
+        return _index(wh, memory_limit, threads)
+
+
+def _index(wh: Warehouse, memory_limit: str, threads: int) -> dict[str, float]:
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order=false")
     if memory_limit:
@@ -106,8 +117,10 @@ def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> 
         started = time.perf_counter()
         new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
         wh.area("derived").mkdir(parents=True, exist_ok=True)
-        write_dictionary(con, current if _has_parts(current) else None, tables, new)
-        _replace(current, new)  # a superset of the old one: keys already written stay valid
+        if write_dictionary(con, current if _has_parts(current) else None, tables, new) == 0:
+            shutil.rmtree(new, ignore_errors=True)
+            return seconds  # no TIN anywhere: nothing to key
+        _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid
         seconds[DICTIONARY] = time.perf_counter() - started
         for name in KEY_COLUMNS:
             if name not in tables:
@@ -115,8 +128,11 @@ def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> 
             started = time.perf_counter()
             folder = tables[name]
             out = folder.with_name(f".{name}.{uuid.uuid4().hex}")
-            write_keyed(con, name, folder, current, out)
-            _replace(folder, out)
+            try:
+                write_keyed(con, name, folder, current, out)
+                _replace(folder, out)
+            finally:
+                shutil.rmtree(out, ignore_errors=True)  # left only when the rewrite failed
             seconds[name] = time.perf_counter() - started
     finally:
         con.close()

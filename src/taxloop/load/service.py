@@ -31,7 +31,7 @@ from taxloop.load.stage import check_table, stage_table
 
 
 @contextmanager
-def _lock(wh: Warehouse) -> Iterator[None]:
+def load_lock(wh: Warehouse) -> Iterator[None]:
     """One load at a time per warehouse (an OS lock, released even if the process dies)."""
     with (wh.root / ".load.lock").open("a") as fh:
         try:
@@ -59,9 +59,9 @@ def _swap(wh: Warehouse, staging: Path, names: list[str], dictionary: bool = Fal
     """Move staged table and quarantine folders (and the TIN-key dictionary, when staged) into the warehouse;
     undo every move if one fails."""
     moved: list[tuple[Path, Path | None]] = []
-    folders = [(area, name) for name in names for area in ("tables", "quarantine")]
-    if dictionary:
-        folders.append(("derived", DICTIONARY))
+    # the dictionary first: it only grows, so it is right for the old tables too if the swap stops half-way
+    folders = [("derived", DICTIONARY)] if dictionary else []
+    folders += [(area, name) for name in names for area in ("tables", "quarantine")]
     try:
         for area, name in folders:
             final, staged = wh.table_dir(name, area), staging / area / name
@@ -146,7 +146,7 @@ def load_dataset(
     )
     t0 = time.perf_counter()
     staging = wh.root / ".staging" / load_id
-    with _lock(wh):
+    with load_lock(wh):
         (staging / "tmp").mkdir(parents=True)
         con = _connect(staging / "tmp", memory_limit, threads)
         try:
@@ -169,9 +169,9 @@ def load_dataset(
                     report.tables.append(_load_table(con, table, wh, staging, load_id, offset))
                     offset += len(table.files)
                     bar.advance(task)
-            keyed = key_staged(con, wh, staging, list(dataset.tables))
+            dictionary = key_staged(con, wh, staging, list(dataset.tables))
             con.close()
-            _swap(wh, staging, list(dataset.tables), keyed)
+            _swap(wh, staging, list(dataset.tables), dictionary)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

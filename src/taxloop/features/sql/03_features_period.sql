@@ -86,7 +86,7 @@ pay AS (
 )
 SELECT d.tin, mo.period,
        k.pidx,
-       k.pidx // 12 AS year,
+       CAST(k.pidx // 12 AS INTEGER) AS year,
        coalesce(t.entity_id, d.tin) AS entity_id,
        t.industry_code, t.region_code,
        coalesce(k.out_n, 0) AS out_n, coalesce(k.out_void_n, 0) AS out_void_n, coalesce(k.out_red_n, 0) AS out_red_n,
@@ -107,8 +107,7 @@ SELECT d.tin, mo.period,
        coalesce(k.si_insured, 0) AS si_insured, coalesce(k.si_base, 0) AS si_base,
        coalesce(k.kwh, 0) AS kwh, coalesce(k.water_m3, 0) AS water_m3,
        coalesce(k.pay_due, 0) AS pay_due, coalesce(k.pay_paid, 0) AS pay_paid, coalesce(k.pay_late_n, 0) AS pay_late_n,
-       coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days,
-       k.tin_key
+       coalesce(k.pay_overdue_amount, 0) AS pay_overdue_amount, k.pay_overdue_days
 FROM (
     SELECT *
     FROM inv_out

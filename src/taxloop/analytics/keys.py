@@ -9,10 +9,11 @@ key for the warehouse's life, new TINs get keys after the largest, in TIN order.
 Who writes them: the loader, for every table it loads (``taxloop.load.stage``), and ``taxloop keys`` for
 tables written into ``tables/`` by other means (``index_warehouse`` in ``taxloop.load.keys``).
 Who reads them: the feature SQL joins and groups on keys and decodes TINs through ``{tin_keys}`` at the end.
-A scan never trusts keys it cannot vouch for: ``prepare_keys`` checks each table and, for one without
-complete keys (or a warehouse without dictionary), stages a scan-time dictionary and reads the table through
-a view that looks its keys up (``keyed_select``), so the feature SQL is the same either way and so are the
-results; only the speed differs. All SQL here is plain enough for DuckDB and Spark.
+A scan checks the keys before it uses them: ``prepare_keys`` trusts a table's keys only when they were written
+against the warehouse's dictionary (same ``GENERATION``) and no row has a TIN without a key; for any other table
+(or a warehouse without dictionary) it stages a scan-time dictionary and reads the table through a view that
+looks its keys up (``keyed_select``), so the feature SQL is the same either way and so are the results; only the
+speed differs. Not detected: a TIN edited by hand inside a keyed file. All SQL here is plain enough for DuckDB and Spark.
 """
 
 from __future__ import annotations

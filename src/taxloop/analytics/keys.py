@@ -13,7 +13,8 @@ A scan checks the keys before it uses them: ``prepare_keys`` trusts a table's ke
 against the warehouse's dictionary (same ``GENERATION``) and no row has a TIN without a key; for any other table
 (or a warehouse without dictionary) it stages a scan-time dictionary and reads the table through a view that
 looks its keys up (``keyed_select``), so the feature SQL is the same either way and so are the results; only the
-speed differs. Not detected: a TIN edited by hand inside a keyed file. All SQL here is plain enough for DuckDB and Spark.
+speed differs. Not detected: a TIN edited by hand inside a keyed file.
+All SQL here is plain enough for DuckDB and Spark.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def main() -> None:
         tables = link_tables(args.work / "city", wh)
     prepare = time.perf_counter() - started
     keys_s = None
-    if not args.no_keys and not (wh / "derived" / "tin_keys").is_dir():
+    if not args.no_keys:  # every run: keys written by an older taxloop would not be trusted (looked up instead)
         from taxloop.analytics.warehouse import Warehouse
         from taxloop.load.keys import index_warehouse
 

@@ -19,23 +19,12 @@ import duckdb
 
 from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, GENERATION, KEY_COLUMNS, extend_sql, keyed_select
 from taxloop.analytics.warehouse import Warehouse
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _has_parts(folder: Path) -> bool:
-    return folder.is_dir() and any(folder.glob("*.parquet"))
+from taxloop.load.rules import lit
+from taxloop.load.stage import copy_parquet, has_parts
 
 
 def _rel(folder: Path) -> str:
-    return f"read_parquet({_lit(str(folder / '*.parquet'))}, union_by_name=true)"
-
-
-def _copy(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({sql}) TO {_lit(str(folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+    return f"read_parquet({lit(str(folder / '*.parquet'))}, union_by_name=true)"
 
 
 def _replace(folder: Path, new: Path) -> None:
@@ -54,16 +43,14 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, table
     """Write to ``out`` the dictionary at ``current`` (None: none yet) extended with every TIN of ``tables``
     (name -> folder of Parquet parts; only tables whose TINs the dictionary holds are read); returns its size."""
     sources = [(_rel(tables[t]), c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
-    base = _rel(current) if current is not None and _has_parts(current) else None
+    base = _rel(current) if current is not None and has_parts(current) else None
     if base is not None and GENERATION not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}:
         base = None  # written before generations: start a new dictionary (keys written against it are not trusted)
     if not sources:
         if base is None:
             return 0
-        _copy(con, f"SELECT tin, tin_key, {GENERATION} FROM {base}", out)
-    else:
-        _copy(con, extend_sql(base, sources, secrets.randbits(62)), out)
-    return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
+        return copy_parquet(con, f"SELECT tin, tin_key, {GENERATION} FROM {base}", out)
+    return copy_parquet(con, extend_sql(base, sources, secrets.randbits(62)), out)
 
 
 def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictionary: Path, out: Path) -> int:
@@ -72,20 +59,19 @@ def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictio
     src = _rel(folder)
     columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
     dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {_rel(dictionary)})"
-    _copy(con, keyed_select(src, table, dict_rel, columns), out)
-    return int(con.execute(f"SELECT count(*) FROM {_rel(out)}").fetchall()[0][0])
+    return copy_parquet(con, keyed_select(src, table, dict_rel, columns), out)
 
 
 def key_staged(con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path, names: list[str]) -> bool:
     """The loader's step: extend the dictionary into ``staging/derived/tin_keys`` with the staged tables'
     TINs and rewrite the staged keyed tables (``staging/tables/<name>``) with their keys. Returns whether a
     dictionary was staged (then it must be swapped in with the tables)."""
-    staged = {n: staging / "tables" / n for n in names if _has_parts(staging / "tables" / n)}
+    staged = {n: staging / "tables" / n for n in names if has_parts(staging / "tables" / n)}
     if not any(n in DICTIONARY_SOURCES for n in staged):
         return False
     current = wh.table_dir(DICTIONARY, "derived")
     dictionary = staging / "derived" / DICTIONARY
-    write_dictionary(con, current if _has_parts(current) else None, staged, dictionary)
+    write_dictionary(con, current if has_parts(current) else None, staged, dictionary)
     for name, folder in staged.items():
         if name in KEY_COLUMNS:
             keyed = staging / "keyed" / name
@@ -112,12 +98,12 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> dict[str, float]:
         con.execute(f"SET threads={int(threads)}")
     seconds: dict[str, float] = {}
     try:
-        tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if _has_parts(wh.table_dir(t))}
+        tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if has_parts(wh.table_dir(t))}
         current = wh.table_dir(DICTIONARY, "derived")
         started = time.perf_counter()
         new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
         wh.area("derived").mkdir(parents=True, exist_ok=True)
-        if write_dictionary(con, current if _has_parts(current) else None, tables, new) == 0:
+        if write_dictionary(con, current if has_parts(current) else None, tables, new) == 0:
             shutil.rmtree(new, ignore_errors=True)
             return seconds  # no TIN anywhere: nothing to key
         _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid

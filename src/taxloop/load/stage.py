@@ -37,7 +37,8 @@ def _glob(folder: Path) -> str:
     return lit(str(folder / "*.parquet"))
 
 
-def _has_parts(folder: Path) -> bool:
+def has_parts(folder: Path) -> bool:
+    """Whether ``folder`` holds Parquet parts."""
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
@@ -100,7 +101,8 @@ def quarantine_select(table: TableSource, chk: str) -> str:
     return f"SELECT {cols}, _load_id FROM {_joined(chk)} WHERE _rule_idx > 0 OR coalesce(_dup_rank, 1) > 1"
 
 
-def _copy(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> int:
+def copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> int:
+    """Write a query's rows to ``folder/part-0.parquet`` (zstd); returns the rows in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     target = lit(str(folder / "part-0.parquet"))
     con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION zstd)")
@@ -123,15 +125,15 @@ def stage_table(
             out.by_rule[str(rule)] = int(n)
     out.rows_quarantined = sum(out.by_rule.values())
     new = staging / "new" / name
-    _copy(con, loaded_select(table, chk), new)
+    copy_parquet(con, loaded_select(table, chk), new)
     final = staging / "tables" / name
-    if _has_parts(tables_dir):
+    if has_parts(tables_dir):
         names = table.spec.key or list(table.spec.columns)
         match = " AND ".join(f"n.{ident(k)} IS NOT DISTINCT FROM o.{ident(k)}" for k in names)
         old = f"read_parquet({_glob(tables_dir)}, union_by_name=true)"
         kept = f"SELECT * FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM read_parquet({_glob(new)}) n WHERE {match})"
         old_rows = int(con.execute(f"SELECT count(*) FROM {old}").fetchall()[0][0])
-        out.rows_after = _copy(con, f"SELECT * FROM read_parquet({_glob(new)}) UNION ALL BY NAME {kept}", final)
+        out.rows_after = copy_parquet(con, f"SELECT * FROM read_parquet({_glob(new)}) UNION ALL BY NAME {kept}", final)
         out.rows_replaced = old_rows - (out.rows_after - out.rows_loaded)
     else:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -139,8 +141,8 @@ def stage_table(
         out.rows_after = out.rows_loaded
     files = ", ".join(lit(str(f.path)) for f in table.files)
     quarantine = quarantine_select(table, chk)
-    if _has_parts(quarantine_dir):
+    if has_parts(quarantine_dir):
         old_q = f"read_parquet({_glob(quarantine_dir)}, union_by_name=true)"
         quarantine = f"{quarantine} UNION ALL BY NAME SELECT * FROM {old_q} WHERE _src_file NOT IN ({files})"
-    out.quarantine_after = _copy(con, quarantine, staging / "quarantine" / name)
+    out.quarantine_after = copy_parquet(con, quarantine, staging / "quarantine" / name)
     return out

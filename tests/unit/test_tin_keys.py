@@ -120,6 +120,21 @@ def test_features_same_with_keys_without_and_with_a_part_written_after_keying(tm
     assert any(r["tin"] == "91NEWTIN000000000X" for r in grown["features_period"])
 
 
+def _new_taxpayer_delivery(folder: Path) -> Path:
+    """A data set of one taxpayer: the city's first, as TIN 0NEWTIN (it sorts before every TIN already there)."""
+    folder.mkdir()
+    with (small_city() / "taxpayers.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        row = next(reader)
+        fields = list(reader.fieldnames or [])
+    row.update(tin="0NEWTIN", registration_id="R-NEW")
+    with (folder / "taxpayers.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow(row)
+    return folder
+
+
 @pytest.mark.slow
 def test_loader_writes_keys_and_keeps_them_across_loads(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "wh")
@@ -133,18 +148,7 @@ def test_loader_writes_keys_and_keeps_them_across_loads(tmp_path: Path) -> None:
         "WHERE i.seller_key IS DISTINCT FROM d.tin_key"
     ).fetchall()[0][0]
     assert before and wrong == 0
-    delivery = tmp_path / "delivery"
-    delivery.mkdir()
-    with (small_city() / "taxpayers.csv").open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        row = next(reader)
-        fields = list(reader.fieldnames or [])
-    row.update(tin="0NEWTIN", registration_id="R-NEW")  # a TIN that sorts before every TIN already there
-    with (delivery / "taxpayers.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerow(row)
-    load_dataset(delivery, wh)
+    load_dataset(_new_taxpayer_delivery(tmp_path / "delivery"), wh)
     after = dict(con.execute(f"SELECT tin, tin_key FROM {dictionary}").fetchall())
     assert {t: after[t] for t in before} == before  # no key given out changes
     assert after["0NEWTIN"] == max(before.values()) + 1
@@ -161,18 +165,7 @@ def test_keys_written_against_another_dictionary_are_not_trusted(tmp_path: Path)
     plain = _warehouse(tmp_path / "plain")
     expected = _features(plain, keys=False)
     shutil.rmtree(wh.table_dir(DICTIONARY, "derived"))
-    delivery = tmp_path / "delivery"
-    delivery.mkdir()
-    with (small_city() / "taxpayers.csv").open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        row = next(reader)
-        fields = list(reader.fieldnames or [])
-    row.update(tin="0NEWTIN", registration_id="R-NEW")
-    with (delivery / "taxpayers.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerow(row)
-    load_dataset(delivery, wh)
+    load_dataset(_new_taxpayer_delivery(tmp_path / "delivery"), wh)
     with _backend(wh) as backend:
         assert {"invoices", "vat_returns"} <= set(prepare_keys(backend))  # keyed against the deleted dictionary
     shutil.copytree(wh.table_dir("taxpayers"), plain.table_dir("taxpayers"), dirs_exist_ok=True)

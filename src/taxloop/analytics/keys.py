@@ -131,21 +131,21 @@ def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
     the tables without complete keys) and, for those tables, a ``keyed_select`` over it."""
     present = set(backend.table_names())
     generation = _generation(backend) if DICTIONARY in present else None
-    has_dictionary = generation is not None
     trusted: set[str] = set()
     columns: dict[str, list[str]] = {}
     for table in KEY_COLUMNS:
         if table not in present:
             continue
         columns[table] = _columns(backend, table)
-        complete = generation is not None and {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns[table])
-        if complete and _count(backend, untrusted_rows_sql(table, generation or 0)) == 0:
+        if generation is None or not {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns[table]):
+            continue  # no dictionary to trust, or the key columns are missing
+        if _count(backend, untrusted_rows_sql(table, generation)) == 0:
             trusted.add(table)
     untrusted = [t for t in columns if t not in trusted]
-    if has_dictionary and not untrusted and _count(backend, _unregistered_sql()) == 0:
+    if generation is not None and not untrusted and _count(backend, _unregistered_sql()) == 0:
         return {}
     sources = [(t, c) for t in ("taxpayers", *untrusted) if t in present for c in DICTIONARY_SOURCES[t]]
-    backend.stage(SCAN_DICTIONARY, [extend_sql(DICTIONARY if has_dictionary else None, sources)])
+    backend.stage(SCAN_DICTIONARY, [extend_sql(DICTIONARY if generation is not None else None, sources)])
     relations = {DICTIONARY: SCAN_DICTIONARY}
     for table in untrusted:
         relations[table] = f"({keyed_select(table, table, SCAN_DICTIONARY, columns[table])})"

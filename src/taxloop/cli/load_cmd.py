@@ -50,10 +50,11 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         from taxloop.analytics.warehouse import Warehouse
         from taxloop.bootstrap import load_settings
         from taxloop.load.keys import index_warehouse
+        from taxloop.load.stage import has_parts
 
         settings = load_settings(warehouse=warehouse)
         wh = Warehouse(settings.warehouse)
-        if not any(wh.table_dir("taxpayers").glob("*.parquet")):
+        if not has_parts(wh.table_dir("taxpayers")):
             raise fail(f"no warehouse tables at {settings.warehouse} / 仓库中没有数据表")
         with console.status("keying / 生成整数键"):
             seconds = index_warehouse(wh, settings.memory_limit, settings.threads)

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from taxloop import yamlfile
 
 
 class _YamlSource(PydanticBaseSettingsSource):
@@ -25,7 +26,7 @@ class _YamlSource(PydanticBaseSettingsSource):
         path = Path(os.environ.get("TAXLOOP_CONFIG", "taxloop.yaml"))
         if not path.is_file():
             return {}
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{path}: the config file must hold a mapping of setting: value")
         return data

@@ -16,6 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from taxloop import yamlfile
 from taxloop.rules.spec import RuleParam
 
 
@@ -52,7 +53,7 @@ class BatchFileError(ValueError):
 def load_batch_matter(path: Path) -> BatchMatter:
     """Read and validate one batch matter file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         return BatchMatter.model_validate(data)
     except (OSError, yaml.YAMLError) as exc:
         raise BatchFileError(f"{path}: cannot read: {exc}") from exc

@@ -9,8 +9,9 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field
+
+from taxloop import yamlfile
 
 ColumnType = Literal["str", "enum", "date", "timestamp", "period", "decimal", "int"]
 TableGroup = Literal["core", "third_party", "staff"]
@@ -75,7 +76,7 @@ class Contract(BaseModel):
 def load_contract() -> Contract:
     """Read the packaged contract (cached; pure data, no I/O beyond the package file)."""
     text = resources.files("taxloop.contract").joinpath("contract_v1.yaml").read_text(encoding="utf-8")
-    contract = Contract.model_validate(yaml.safe_load(text))
+    contract = Contract.model_validate(yamlfile.safe_load(text))
     for tname, table in contract.tables.items():
         table.name = tname
         if table.group == "third_party":

@@ -7,8 +7,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, model_validator
+
+from taxloop import yamlfile
 
 Classification = Literal["public", "internal", "confidential", "secret"]
 ROLES = ("administrator", "reviewer", "inspector", "discipline", "analyst", "leader", "auditor")
@@ -95,10 +96,10 @@ def load_registry(path: Path | None = None) -> Registry:
     """Read a registry file (the packaged one by default)."""
     if path is None:
         return _packaged()
-    return Registry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Registry.model_validate(yamlfile.safe_load(path.read_text(encoding="utf-8")))
 
 
 @cache
 def _packaged() -> Registry:
     text = resources.files("taxloop.library").joinpath("hub/providers.yaml").read_text(encoding="utf-8")
-    return Registry.model_validate(yaml.safe_load(text))
+    return Registry.model_validate(yamlfile.safe_load(text))

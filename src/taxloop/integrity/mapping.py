@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from taxloop import yamlfile
+
 CONTRACT_ACTIONS = ("submit", "accept", "approve", "reject", "modify", "void", "close", "reopen", "query", "export")
 ACTION_ALIASES = {"check": "accept"}
 SYSTEMS = ("collection", "management", "service", "inspection", "administration")
@@ -112,7 +114,7 @@ def load_mapping(name_or_path: str | Path) -> EventLogMapping:
             raise MappingError(f"mapping {name_or_path!r} is neither a file nor a bundled mapping ({known})")
         path = candidate
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise MappingError(f"{path}: cannot read YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import yaml
 
+from taxloop import yamlfile
 from taxloop.models.training import TrainedModel, design_matrix
 
 
@@ -41,7 +41,7 @@ class FeatureText:
 def load_feature_text() -> FeatureText:
     """Read the packaged ``feature_text.yaml`` (cached)."""
     text = resources.files("taxloop.models").joinpath("feature_text.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yamlfile.safe_load(text) or {}
     return FeatureText(exact=dict(data.get("exact") or {}), prefix=dict(data.get("prefix") or {}))
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from taxloop import yamlfile
+
 TAXPAYER_CATEGORIES = (
     "vat",
     "cit",
@@ -103,7 +105,7 @@ class RuleFileError(ValueError):
 def load_rule(path: Path) -> RuleSpec:
     """Read and validate one rule file; errors name the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(f"{path}: cannot read YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from taxloop import yamlfile
 from taxloop.workflow.errors import MatterError, NotFound
 
 ROLES = ("administrator", "reviewer", "inspector", "discipline", "analyst", "leader")
@@ -100,7 +101,7 @@ class Matter(BaseModel):
 def load_matter(path: Path) -> Matter:
     """Read and validate one matter file; ``MatterError`` names the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise MatterError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -179,6 +179,7 @@ def run_rules(
         if sql is not None and (subject != "officer" or backend.has_table("officers")):
             backend.materialize(SUBJECTS_TABLE, sql)
             with_subjects = True
+    present = set(backend.table_names())  # one catalog read: the rules below add no table
     tables: list[pa.Table] = []
     runs: list[RuleRun] = []
     with _progress(progress) as bar:
@@ -186,7 +187,7 @@ def run_rules(
         for spec in specs:
             bar.update(task, description=f"scan / 扫描 {spec.code}")
             started = time.perf_counter()
-            missing = [t for t in spec.tables if not backend.has_table(t)]
+            missing = [t for t in spec.tables if t not in present]
             if missing:
                 run = RuleRun(spec.code, "skipped", message=f"tables absent / 缺少数据表: {missing}")
             else:

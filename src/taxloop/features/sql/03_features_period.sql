@@ -63,6 +63,12 @@ util AS (
     FROM {utilities}
     WHERE {bucket(tin_key)}
 ),
+who AS (
+    -- the TIN key decoded once per TIN (not per row): TIN, entity and registration attributes, one join below
+    SELECT d.tin_key, d.tin, coalesce(t.entity_id, d.tin) AS entity_id, t.industry_code, t.region_code
+    FROM {tin_keys} AS d
+    LEFT JOIN features_tin AS t ON t.tin_key = d.tin_key
+),
 months AS (
     -- month index -> 'YYYY-MM' for the years 0000-9999: joining this once costs less than formatting every row
     SELECT CAST(p AS INTEGER) AS pidx, printf('%04d-%02d', p // 12, p % 12 + 1) AS period
@@ -84,11 +90,11 @@ pay AS (
     WHERE {bucket(k.tin_key)}
     GROUP BY k.tin_key, k.period
 )
-SELECT d.tin, mo.period,
+SELECT w.tin, mo.period,
        k.pidx,
        CAST(k.pidx // 12 AS INTEGER) AS year,
-       coalesce(t.entity_id, d.tin) AS entity_id,
-       t.industry_code, t.region_code,
+       w.entity_id,
+       w.industry_code, w.region_code,
        coalesce(k.out_n, 0) AS out_n, coalesce(k.out_void_n, 0) AS out_void_n, coalesce(k.out_red_n, 0) AS out_red_n,
        coalesce(k.out_amount, 0) AS out_amount, coalesce(k.out_tax, 0) AS out_tax,
        coalesce(k.out_special_amount, 0) AS out_special_amount,
@@ -118,6 +124,5 @@ FROM (
     FULL OUTER JOIN util USING (tin_key, pidx)
     FULL OUTER JOIN pay USING (tin_key, pidx)
 ) AS k
-LEFT JOIN {tin_keys} AS d ON d.tin_key = k.tin_key
+LEFT JOIN who AS w ON w.tin_key = k.tin_key
 LEFT JOIN months AS mo ON mo.pidx = k.pidx
-LEFT JOIN features_tin AS t ON t.tin_key = k.tin_key

@@ -11,10 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from taxloop.analytics.warehouse import Warehouse
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from taxloop.sqltext import ident
 
 
 def _glob(folder: Path) -> str:
@@ -112,7 +109,7 @@ class DuckDBBackend:
         table = f'staged."{name}"'
         # the same column types as the Parquet a materialize writes (which stores HUGEINT sums as DOUBLE)
         wide = [r[0] for r in self.con.execute(f"DESCRIBE ({sqls[0]})").fetchall() if "HUGEINT" in str(r[1])]
-        cast = f" REPLACE ({', '.join(f'CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}' for c in wide)})" if wide else ""
+        cast = f" REPLACE ({', '.join(f'CAST({ident(c)} AS DOUBLE) AS {ident(c)}' for c in wide)})" if wide else ""
         self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *{cast} FROM ({sqls[0]})")
         for sql in sqls[1:]:
             self.con.execute(f"INSERT INTO {table} SELECT *{cast} FROM ({sql})")

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.sqltext import ident
 
 DICTIONARY = "tin_keys"
 #: A random number drawn when a dictionary is created (kept when it grows), stored in every row of the dictionary
@@ -47,15 +48,13 @@ DICTIONARY_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def new_tins_sql(sources: Sequence[tuple[str, str]]) -> str:
     """Distinct non-NULL TINs of ``sources`` ((relation, TIN column) pairs) as one column ``tin``."""
     if not sources:
         raise ValueError("new_tins_sql: no sources")
-    each = " UNION ALL ".join(f"SELECT {_q(col)} AS tin FROM {rel} WHERE {_q(col)} IS NOT NULL" for rel, col in sources)
+    each = " UNION ALL ".join(
+        f"SELECT {ident(col)} AS tin FROM {rel} WHERE {ident(col)} IS NOT NULL" for rel, col in sources
+    )
     return f"SELECT DISTINCT tin FROM ({each}) AS u"
 
 
@@ -81,10 +80,10 @@ def keyed_select(relation: str, table: str, dictionary: str, columns: Iterable[s
     """``relation`` (rows of ``table`` with ``columns``) with its key columns and the dictionary's generation
     looked up in ``dictionary`` (replacing any it has)."""
     keys = KEY_COLUMNS[table]
-    kept = [f"r.{_q(c)}" for c in columns if c not in keys.values() and c != GENERATION]
-    looked = [f"d{i}.tin_key AS {_q(key)}" for i, key in enumerate(keys.values())]
+    kept = [f"r.{ident(c)}" for c in columns if c not in keys.values() and c != GENERATION]
+    looked = [f"d{i}.tin_key AS {ident(key)}" for i, key in enumerate(keys.values())]
     looked.append(f"(SELECT max({GENERATION}) FROM {dictionary}) AS {GENERATION}")
-    joins = "".join(f" LEFT JOIN {dictionary} AS d{i} ON d{i}.tin = r.{_q(col)}" for i, col in enumerate(keys))
+    joins = "".join(f" LEFT JOIN {dictionary} AS d{i} ON d{i}.tin = r.{ident(col)}" for i, col in enumerate(keys))
     return f"SELECT {', '.join(kept + looked)} FROM {relation} AS r{joins}"
 
 
@@ -94,7 +93,7 @@ def untrusted_rows_sql(table: str, generation: int) -> str:
     Parquet row group whose statistics rule it out is skipped unread."""
     counts = [f"(SELECT count(*) FROM {table} WHERE {GENERATION} IS NULL OR {GENERATION} <> {int(generation)})"]
     counts += [
-        f"(SELECT count(*) FROM {table} WHERE {_q(key)} IS NULL AND {_q(col)} IS NOT NULL)"
+        f"(SELECT count(*) FROM {table} WHERE {ident(key)} IS NULL AND {ident(col)} IS NOT NULL)"
         for col, key in KEY_COLUMNS[table].items()
     ]
     return f"SELECT {' + '.join(counts)} AS n"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.api.accounts import Principal
 from taxloop.api.scope import can_see_task, scope_of, scope_template
+from taxloop.sqltext import lit
 from taxloop.workflow.errors import NotFound
 from taxloop.workflow.matters import Matter, default_catalogue
 from taxloop.workflow.models import Task
@@ -129,17 +130,13 @@ def inbox_query(
     return query.where(*where).order_by(*order).limit(limit).offset(offset)
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def hits_for(backend: AnalyticsBackend | None, task: Task) -> list[Hit]:
     """The scan's hits for the task's taxpayer (empty when the warehouse has no hits)."""
     if backend is None or not task.entity_id or not backend.has_table("indicator_hits"):
         return []
-    where = f"subject_id = {_q(task.entity_id)}"
+    where = f"subject_id = {lit(task.entity_id)}"
     if task.scan_id:
-        where += f" AND scan_id = {_q(task.scan_id)}"
+        where += f" AND scan_id = {lit(task.scan_id)}"
     rows = backend.query(
         f"SELECT code, tin, period, value, threshold, evidence FROM indicator_hits WHERE {where} ORDER BY code, period"
     ).to_pylist()
@@ -152,7 +149,7 @@ def explanation_for(backend: AnalyticsBackend | None, task: Task) -> list[dict[s
     if backend is None or not task.entity_id or not backend.has_table("model_explanations"):
         return []
     rows: list[dict[str, Any]] = backend.query(
-        f"SELECT * FROM model_explanations WHERE entity_id = {_q(task.entity_id)} ORDER BY rank LIMIT 5"
+        f"SELECT * FROM model_explanations WHERE entity_id = {lit(task.entity_id)} ORDER BY rank LIMIT 5"
     ).to_pylist()
     return rows
 

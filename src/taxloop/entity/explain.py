@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.entity.model import COMPARISON_LABELS
 from taxloop.entity.resolve import MODEL_FILE
+from taxloop.sqltext import lit
 
 
 class LevelExplanation(BaseModel):
@@ -94,16 +95,12 @@ def load_model(reports_dir: Path) -> dict[str, Any]:
     return data
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def explain_pair(backend: AnalyticsBackend, reports_dir: Path, left: str, right: str) -> PairExplanation:
     """Explain a scored pair from ``entity_pairs`` (either order of the two registration ids)."""
     model = load_model(reports_dir)
     if not backend.has_table("entity_pairs"):
         raise ValueError("entity_pairs is absent: run `taxloop resolve` first / 请先运行实体识别")
-    a, b = _quote(left), _quote(right)
+    a, b = lit(left), lit(right)
     rows: pa.Table = backend.query(
         f"SELECT * FROM entity_pairs WHERE (registration_id_l = {a} AND registration_id_r = {b}) "
         f"OR (registration_id_l = {b} AND registration_id_r = {a})"

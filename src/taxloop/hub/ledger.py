@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.hub.registry import Provider, Registry
+from taxloop.sqltext import lit
 
 #: Per third-party table: the (text-safe) expression of the date the data is about, and the taxpayer column.
 DATA_DATE = {
@@ -48,22 +49,18 @@ LEDGER_COLUMNS = (
 )
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def delivered_sql(table: str, provider: Provider, has_quarantine: bool) -> str:
     """One row per delivered row (loaded or quarantined): provider, table, data month, delay, subject, rule."""
     date_expr = DATA_DATE[table]
     cols = (
-        f"{_q(provider.code)} AS provider, {_q(table)} AS tbl, {date_expr} AS data_date, "
+        f"{lit(provider.code)} AS provider, {lit(table)} AS tbl, {date_expr} AS data_date, "
         f"TRY_CAST(delivered_on AS DATE) AS delivered, CAST({SUBJECT[table]} AS VARCHAR) AS subject"
     )
-    parts = [f'SELECT {cols}, CAST(NULL AS VARCHAR) AS rule FROM "{table}" WHERE provider = {_q(provider.code)}']
+    parts = [f'SELECT {cols}, CAST(NULL AS VARCHAR) AS rule FROM "{table}" WHERE provider = {lit(provider.code)}']
     if has_quarantine:
         parts.append(
             f'SELECT {cols}, CAST(_rule AS VARCHAR) AS rule FROM "quarantine_{table}" '
-            f"WHERE provider = {_q(provider.code)}"
+            f"WHERE provider = {lit(provider.code)}"
         )
     due_day = provider.schedule.due_day
     return (
@@ -77,7 +74,7 @@ def ledger_sql(delivered: list[str], coverage_kinds: dict[str, list[str]]) -> st
     """Aggregate delivered rows into ledger rows; coverage only for providers with an expected population."""
     union = " UNION ALL ".join(f"({d})" for d in delivered)
     kinds_case = " ".join(
-        f"WHEN {_q(p)} THEN kind IN ({', '.join(_q(k) for k in kinds)})" for p, kinds in coverage_kinds.items()
+        f"WHEN {lit(p)} THEN kind IN ({', '.join(lit(k) for k in kinds)})" for p, kinds in coverage_kinds.items()
     )
     expected_by_provider = (
         "SELECT p.provider, count(DISTINCT t.tin) AS expected FROM (SELECT DISTINCT provider FROM d) p "

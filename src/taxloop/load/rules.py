@@ -12,20 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taxloop.contract.schema import ColumnSpec, TableSpec
+from taxloop.sqltext import ident as ident  # re-exported: the loader modules quote with these
+from taxloop.sqltext import lit as lit
 
 MALFORMED = "malformed_row"
 DUPLICATE_KEY = "duplicate_key"
 DUPLICATE_ROW = "duplicate_row"
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    """A quoted SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def trimmed(col: ColumnSpec) -> str:

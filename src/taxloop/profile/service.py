@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.sqltext import lit
 
 
 class PersonLink(BaseModel):
@@ -46,12 +47,8 @@ class TaxpayerProfile(BaseModel):
     missing_tables: list[str] = Field(default_factory=list)
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _in(values: list[str]) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")" if values else "(NULL)"
+    return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -82,14 +79,14 @@ class _Reader:
 
 def resolve_key(backend: AnalyticsBackend, key: str) -> tuple[str, list[str]]:
     """``(entity_id, tins)`` for an entity_id, TIN or registration_id; LookupError when unknown."""
-    k = _lit(key)
+    k = lit(key)
     if backend.has_table("entity_map"):
         rows = backend.query(
             f"SELECT DISTINCT entity_id FROM entity_map WHERE entity_id = {k} OR tin = {k} OR registration_id = {k}"
         ).to_pylist()
         if rows:
             entity = str(rows[0]["entity_id"])
-            tins = backend.query(f"SELECT DISTINCT tin FROM entity_map WHERE entity_id = {_lit(entity)} ORDER BY tin")
+            tins = backend.query(f"SELECT DISTINCT tin FROM entity_map WHERE entity_id = {lit(entity)} ORDER BY tin")
             return entity, [str(t) for t in tins["tin"].to_pylist()]
     if backend.has_table("taxpayers"):
         rows = backend.query(f"SELECT DISTINCT tin FROM taxpayers WHERE tin = {k} OR registration_id = {k}").to_pylist()
@@ -127,8 +124,8 @@ def _people(r: _Reader, registrations: list[dict[str, Any]], tins: str) -> list[
         link.other_firms = r.rows(
             "taxpayers",
             "SELECT DISTINCT tin, name, status, CASE WHEN legal_rep_id = "
-            f"{_lit(pid)} THEN 'legal_representative' ELSE 'finance_officer' END AS role FROM taxpayers "
-            f"WHERE (legal_rep_id = {_lit(pid)} OR finance_officer_id = {_lit(pid)}) AND tin NOT IN {tins} "
+            f"{lit(pid)} THEN 'legal_representative' ELSE 'finance_officer' END AS role FROM taxpayers "
+            f"WHERE (legal_rep_id = {lit(pid)} OR finance_officer_id = {lit(pid)}) AND tin NOT IN {tins} "
             "ORDER BY tin LIMIT 50",
         )
     return list(found.values())
@@ -171,7 +168,7 @@ def build_profile(backend: AnalyticsBackend, key: str) -> TaxpayerProfile:
     profile.audits = r.rows("audit_outcomes", f"SELECT * FROM audit_outcomes WHERE tin IN {tins} ORDER BY opened_on")
     profile.risk_hits = r.rows(
         "indicator_hits",
-        f"SELECT * FROM indicator_hits WHERE subject_id = {_lit(entity_id)} OR tin IN {tins} ORDER BY code",
+        f"SELECT * FROM indicator_hits WHERE subject_id = {lit(entity_id)} OR tin IN {tins} ORDER BY code",
     )
     net = r.rows("network_features", f"SELECT * FROM network_features WHERE tin IN {tins}")
     profile.network = net[0] if net else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from taxloop.rules.spec import ParamOverride, RuleSpec
+from taxloop.sqltext import lit
 
 MAX_OVERRIDES = 10
 
@@ -27,17 +28,13 @@ class Variant:
     condition: str | None
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _match_sql(ov: ParamOverride) -> str:
     parts = []
     if ov.region_code:
-        parts.append(f"COALESCE(a.region_code, '') = {_quote(ov.region_code)}")
+        parts.append(f"COALESCE(a.region_code, '') = {lit(ov.region_code)}")
     if ov.industry_prefix:
         n = len(ov.industry_prefix)
-        parts.append(f"SUBSTR(COALESCE(a.industry_code, ''), 1, {n}) = {_quote(ov.industry_prefix)}")
+        parts.append(f"SUBSTR(COALESCE(a.industry_code, ''), 1, {n}) = {lit(ov.industry_prefix)}")
     return "(" + " AND ".join(parts or ["TRUE"]) + ")"
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.sqltext import lit
 from taxloop.workflow.models import Task
 from taxloop.workflow.tables import batches, push_plan, tasks
 from taxloop.workflow.textnorm import as_list, persons_of
@@ -26,10 +27,6 @@ def iso_week(at: datetime, plus: int = 0) -> str:
     """ISO week label like ``2026-W48`` (sortable), ``plus`` weeks after ``at``."""
     year, week, _ = (at + timedelta(weeks=plus)).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass
@@ -55,7 +52,7 @@ def difficulty_of(level: str | None, n_hits: int, n_tins: int) -> int:
 def read_hits(backend: AnalyticsBackend, scan_id: str) -> dict[str, list[dict[str, Any]]]:
     """A scan's indicator hits per subject (resolved taxpayer): code, tin, period, category."""
     hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    sql = f"SELECT subject_id, code, tin, period, category FROM indicator_hits WHERE scan_id = {_q(scan_id)}"
+    sql = f"SELECT subject_id, code, tin, period, category FROM indicator_hits WHERE scan_id = {lit(scan_id)}"
     for h in backend.query(sql).to_pylist():
         hits[str(h["subject_id"])].append(h)
     return hits
@@ -114,7 +111,7 @@ def read_persons(backend: AnalyticsBackend, scan_id: str, entity_ids: set[str]) 
     if not backend.has_table("taxpayers"):
         return {}
     cols = "t.legal_rep_id, t.finance_officer_id, t.phone, t.address"
-    scan = f"(SELECT entity_id FROM risk_scores WHERE scan_id = {_q(scan_id)})"
+    scan = f"(SELECT entity_id FROM risk_scores WHERE scan_id = {lit(scan_id)})"
     if backend.has_table("entity_map"):
         sql = (
             f"SELECT m.entity_id, {cols} FROM taxpayers t JOIN entity_map m USING (registration_id) "
@@ -153,7 +150,7 @@ def generate_tasks(
     scan = scan_id or latest_scan(backend)
     now = uow.now()
     batch_id = f"B{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
-    scores = backend.query(f"SELECT * FROM risk_scores WHERE scan_id = {_q(scan)} ORDER BY rank").to_pylist()
+    scores = backend.query(f"SELECT * FROM risk_scores WHERE scan_id = {lit(scan)} ORDER BY rank").to_pylist()
     picked = [r for r in scores if str(r.get("level")) in levels or str(r.get("selection")) == "random"]
     hits = read_hits(backend, scan)
     entity_ids = {str(r["entity_id"]) for r in picked}

@@ -27,7 +27,7 @@ from taxloop.load.errors import LoadError
 from taxloop.load.keys import keyed_sql, stage_dictionary
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
 from taxloop.load.report import LoadReport, TableReport
-from taxloop.load.stage import StagedTable, check_table, hold_table, merged_select, stage_table, write_held
+from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
 
 
 @contextmanager
@@ -104,23 +104,20 @@ def _check_required(dataset: Dataset, wh: Warehouse) -> None:
 def _load_table(
     con: duckdb.DuckDBPyConnection, table: TableSource, wh: Warehouse, staging: Path, load_id: str, offset: int
 ) -> tuple[TableReport, StagedTable, str | None]:
-    """Check and stage one table; a keyed table is held (its loaded rows in the returned temporary table) for
-    ``_write_held``, every other one written now."""
+    """Check and stage one table. A keyed table is held: its checked rows (the temporary table returned) stay for
+    ``_write_held``; every other table is written now."""
     out = _table_report(table)
     try:
         chk, rows_read = check_table(con, table, load_id, offset)
     except duckdb.Error as exc:
         files = ", ".join(out.files)
         raise LoadError(files, f"cannot read table {table.name!r} / 无法读取: {exc}") from None
-    held = None
+    quarantine = wh.table_dir(table.name, "quarantine")
     if table.name in KEY_COLUMNS:
-        staged, held = hold_table(con, table, chk, staging, wh.table_dir(table.name, "quarantine"))
+        staged, held = hold_table(con, table, chk, staging, quarantine), chk
     else:
-        staged = stage_table(
-            con, table, chk, staging, wh.table_dir(table.name, "tables"), wh.table_dir(table.name, "quarantine")
-        )
-    con.execute(f"DROP TABLE IF EXISTS {chk}")
-    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
+        staged, held = stage_table(con, table, chk, staging, wh.table_dir(table.name, "tables"), quarantine), None
+        drop_checked(con, chk)
     if staged.rows_checked != rows_read:
         raise RuntimeError(f"{table.name}: read {rows_read} rows but checked {staged.rows_checked} (loader bug)")
     out.rows_read = rows_read
@@ -138,17 +135,17 @@ def _write_held(
 ) -> bool:
     """Extend the dictionary with the whole delivery's TINs, then write each held (keyed) table once, with its
     keys. Returns whether a dictionary was staged (then it must be swapped in with the tables)."""
-    merged = {n: f"({merged_select(dataset.tables[n], h, wh.table_dir(n))})" for n, (_, _, h) in held.items()}
+    merged = {n: held_rows(dataset.tables[n], chk, wh.table_dir(n)) for n, (_, _, chk) in held.items()}
     dictionary = stage_dictionary(con, wh, staging, list(dataset.tables), merged)
-    for name, (report, staged, temp) in held.items():
+    for name, (report, staged, chk) in held.items():
         if dictionary is None:  # cannot happen: a keyed table is a TIN source
             raise RuntimeError(f"{name}: no dictionary for a keyed table (loader bug)")
-        table, path = dataset.tables[name], dictionary
+        path = dictionary
 
         def final(rel: str, name: str = name, path: Path = path) -> str:
             return keyed_sql(con, name, rel, path)
 
-        write_held(con, table, temp, staging, wh.table_dir(name), staged, final)
+        write_held(con, dataset.tables[name], chk, staging, wh.table_dir(name), staged, final)
         report.rows_replaced, report.rows_in_warehouse = staged.rows_replaced, staged.rows_after
     return dictionary is not None
 

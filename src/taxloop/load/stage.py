@@ -6,9 +6,9 @@ row replaces the old one, so loading the same data set twice changes nothing. Wi
 row of a key (file order, then line) wins; later ones are quarantined as ``duplicate_key``/``duplicate_row``.
 Quarantine rows of a re-delivered source file replace that file's earlier quarantine rows.
 
-A keyed table (``taxloop.analytics.keys.KEY_COLUMNS``) is held (``hold_table``: its loaded rows in a temporary
-table) until the loader has extended the TIN dictionary with the whole delivery, then written once with its key
-columns (``write_held``); every other table is written by ``stage_table``.
+A keyed table (``taxloop.analytics.keys.KEY_COLUMNS``) is held (``hold_table``: its checked rows stay in DuckDB)
+until the loader has extended the TIN dictionary with the whole delivery, then written once with its key columns
+(``write_held``); every other table is written by ``stage_table``.
 """
 
 from __future__ import annotations
@@ -188,27 +188,37 @@ def stage_table(
 
 def hold_table(
     con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, quarantine_dir: Path
-) -> tuple[StagedTable, str]:
-    """``stage_table`` without the table's write: the quarantine is staged and the loaded rows are kept in a
-    temporary table (returned) for ``write_held``, so a keyed table is written once, with its keys, after the
-    dictionary has every TIN of the delivery. ``rows_after``/``rows_replaced`` are counted by ``write_held``."""
+) -> StagedTable:
+    """``stage_table`` without the table's write: the rows are counted and the quarantine is staged; the checked
+    rows (``chk`` and its ``__dup_`` table) stay for ``held_rows``/``write_held``, so a keyed table is written
+    once, with its keys, after the dictionary has every TIN of the delivery. ``rows_after``/``rows_replaced`` are
+    counted by ``write_held``."""
     out = _counts(con, table, chk)
-    held = f"__new_{table.spec.name}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {held} AS {loaded_select(table, chk)}")
     out.quarantine_after = _stage_quarantine(con, table, chk, staging, quarantine_dir)
-    return out, held
+    return out
+
+
+def held_rows(table: TableSource, chk: str, tables_dir: Path) -> str:
+    """The relation of a held table after the delivery (``merged_select`` of its loaded rows in ``chk``)."""
+    return f"({merged_select(table, f'({loaded_select(table, chk)})', tables_dir)})"
+
+
+def drop_checked(con: duckdb.DuckDBPyConnection, chk: str) -> None:
+    """Drop the temporary tables of ``check_table``."""
+    con.execute(f"DROP TABLE IF EXISTS {chk}")
+    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
 
 
 def write_held(
     con: duckdb.DuckDBPyConnection,
     table: TableSource,
-    held: str,
+    chk: str,
     staging: Path,
     tables_dir: Path,
     out: StagedTable,
     final: Callable[[str], str],
 ) -> None:
-    """Write the merged table of a held delivery (``hold_table``) to ``staging/tables/<name>`` as
-    ``final(<merged rows relation>)`` (the keyed select), count it into ``out`` and drop the held rows."""
-    _write_final(con, table, final(f"({merged_select(table, held, tables_dir)})"), staging, tables_dir, out)
-    con.execute(f"DROP TABLE IF EXISTS {held}")
+    """Write a held table (``hold_table``) to ``staging/tables/<name>`` as ``final(held_rows(...))`` (the keyed
+    select), count it into ``out`` and drop its checked rows."""
+    _write_final(con, table, final(held_rows(table, chk, tables_dir)), staging, tables_dir, out)
+    drop_checked(con, chk)

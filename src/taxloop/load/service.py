@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -140,11 +141,7 @@ def _write_held(
     for name, (report, staged, chk) in held.items():
         if dictionary is None:  # cannot happen: a keyed table is a TIN source
             raise RuntimeError(f"{name}: no dictionary for a keyed table (loader bug)")
-        path = dictionary
-
-        def final(rel: str, name: str = name, path: Path = path) -> str:
-            return keyed_sql(con, name, rel, path)
-
+        final = partial(keyed_sql, con, name, dictionary=dictionary)
         write_held(con, dataset.tables[name], chk, staging, wh.table_dir(name), staged, final)
         report.rows_replaced, report.rows_in_warehouse = staged.rows_replaced, staged.rows_after
     return dictionary is not None

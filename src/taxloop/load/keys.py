@@ -1,10 +1,11 @@
 """Writing the integer TIN keys (``taxloop.analytics.keys``) into a warehouse's Parquet files.
 
-``key_staged`` is the loader's step: before a load is swapped in, it extends the warehouse's dictionary with
-the TINs of the staged tables and rewrites the staged keyed tables with their key columns, so the dictionary
-and the keys arrive in the warehouse together. ``index_warehouse`` (``taxloop keys``) does the same in place
-for tables written into ``tables/`` by other means (a benchmark's copies, a bureau's own export). Both keep
-every key already given out: the dictionary only grows.
+``stage_dictionary`` is the loader's step: before a load is swapped in, it extends the warehouse's dictionary
+with the TINs of the delivery's tables (merged, quarantine left out); the loader then writes each keyed table
+once, with its key columns (``keyed_sql``), so the dictionary and the keys arrive in the warehouse together.
+``index_warehouse`` (``taxloop keys``) does the same in place for tables written into ``tables/`` by other
+means (a benchmark's copies, a bureau's own export). Both keep every key already given out: the dictionary
+only grows.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def _replace(folder: Path, new: Path) -> None:
         shutil.rmtree(old)
 
 
-def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, tables: dict[str, Path], out: Path) -> int:
+def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, tables: dict[str, str], out: Path) -> int:
     """Write to ``out`` the dictionary at ``current`` (None: none yet) extended with every TIN of ``tables``
-    (name -> folder of Parquet parts; only tables whose TINs the dictionary holds are read); returns its size."""
-    sources = [(_rel(tables[t]), c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
+    (name -> relation of its rows; only tables whose TINs the dictionary holds are read); returns its size."""
+    sources = [(tables[t], c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
     base = _rel(current) if current is not None and has_parts(current) else None
     if base is not None and GENERATION not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}:
         base = None  # written before generations: start a new dictionary (keys written against it are not trusted)
@@ -53,31 +54,35 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, table
     return copy_parquet(con, extend_sql(base, sources, secrets.randbits(62)), out)
 
 
+def keyed_sql(con: duckdb.DuckDBPyConnection, table: str, relation: str, dictionary: Path) -> str:
+    """SQL of ``relation`` (rows of ``table``) with its key columns looked up in ``dictionary`` (a folder)."""
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {_rel(dictionary)})"
+    return keyed_select(relation, table, dict_rel, columns)
+
+
 def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictionary: Path, out: Path) -> int:
     """Write ``table`` (its Parquet parts in ``folder``) to ``out`` with its key columns looked up in
     ``dictionary``; returns the rows written."""
-    src = _rel(folder)
-    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-    dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {_rel(dictionary)})"
-    return copy_parquet(con, keyed_select(src, table, dict_rel, columns), out)
+    return copy_parquet(con, keyed_sql(con, table, _rel(folder), dictionary), out)
 
 
-def key_staged(con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path, names: list[str]) -> bool:
-    """The loader's step: extend the dictionary into ``staging/derived/tin_keys`` with the staged tables'
-    TINs and rewrite the staged keyed tables (``staging/tables/<name>``) with their keys. Returns whether a
-    dictionary was staged (then it must be swapped in with the tables)."""
-    staged = {n: staging / "tables" / n for n in names if has_parts(staging / "tables" / n)}
-    if not any(n in DICTIONARY_SOURCES for n in staged):
-        return False
+def stage_dictionary(
+    con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path, names: list[str], held: dict[str, str]
+) -> Path | None:
+    """The loader's step before the keyed tables are written: extend the warehouse's dictionary into
+    ``staging/derived/tin_keys`` with the TINs of the delivery's tables after the merge: those already staged
+    (``staging/tables/<name>``) and the ``held`` ones (name -> relation of their merged rows, not written yet).
+    Quarantined rows add no TIN. Returns the staged dictionary (to swap in first), or None when the delivery has
+    no table whose TINs the dictionary holds."""
+    tables = {n: _rel(staging / "tables" / n) for n in names if n not in held and has_parts(staging / "tables" / n)}
+    tables.update(held)
+    if not any(n in DICTIONARY_SOURCES for n in tables):
+        return None
     current = wh.table_dir(DICTIONARY, "derived")
     dictionary = staging / "derived" / DICTIONARY
-    write_dictionary(con, current if has_parts(current) else None, staged, dictionary)
-    for name, folder in staged.items():
-        if name in KEY_COLUMNS:
-            keyed = staging / "keyed" / name
-            write_keyed(con, name, folder, dictionary, keyed)
-            _replace(folder, keyed)
-    return True
+    write_dictionary(con, current if has_parts(current) else None, tables, dictionary)
+    return dictionary
 
 
 def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> dict[str, float]:
@@ -103,7 +108,8 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> dict[str, float]:
         started = time.perf_counter()
         new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
         wh.area("derived").mkdir(parents=True, exist_ok=True)
-        if write_dictionary(con, current if has_parts(current) else None, tables, new) == 0:
+        relations = {t: _rel(folder) for t, folder in tables.items()}
+        if write_dictionary(con, current if has_parts(current) else None, relations, new) == 0:
             shutil.rmtree(new, ignore_errors=True)
             return seconds  # no TIN anywhere: nothing to key
         _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid

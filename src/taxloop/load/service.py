@@ -14,20 +14,21 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from rich.progress import Progress
 
-from taxloop.analytics.keys import DICTIONARY
+from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import Contract, load_contract
 from taxloop.load.discover import Dataset, TableSource, discover
 from taxloop.load.errors import LoadError
-from taxloop.load.keys import key_staged
+from taxloop.load.keys import keyed_sql, stage_dictionary
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
 from taxloop.load.report import LoadReport, TableReport
-from taxloop.load.stage import check_table, stage_table
+from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
 
 
 @contextmanager
@@ -103,25 +104,47 @@ def _check_required(dataset: Dataset, wh: Warehouse) -> None:
 
 def _load_table(
     con: duckdb.DuckDBPyConnection, table: TableSource, wh: Warehouse, staging: Path, load_id: str, offset: int
-) -> TableReport:
+) -> tuple[TableReport, StagedTable, str | None]:
+    """Check and stage one table. A keyed table is held: its checked rows (the temporary table returned) stay for
+    ``_write_held``; every other table is written now."""
     out = _table_report(table)
     try:
         chk, rows_read = check_table(con, table, load_id, offset)
     except duckdb.Error as exc:
         files = ", ".join(out.files)
         raise LoadError(files, f"cannot read table {table.name!r} / 无法读取: {exc}") from None
-    staged = stage_table(
-        con, table, chk, staging, wh.table_dir(table.name, "tables"), wh.table_dir(table.name, "quarantine")
-    )
-    con.execute(f"DROP TABLE IF EXISTS {chk}")
-    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
+    quarantine = wh.table_dir(table.name, "quarantine")
+    if table.name in KEY_COLUMNS:
+        staged, held = hold_table(con, table, chk, staging, quarantine), chk
+    else:
+        staged, held = stage_table(con, table, chk, staging, wh.table_dir(table.name, "tables"), quarantine), None
+        drop_checked(con, chk)
     if staged.rows_checked != rows_read:
         raise RuntimeError(f"{table.name}: read {rows_read} rows but checked {staged.rows_checked} (loader bug)")
     out.rows_read = rows_read
     out.rows_loaded, out.rows_quarantined, out.by_rule = staged.rows_loaded, staged.rows_quarantined, staged.by_rule
-    out.rows_replaced, out.rows_in_warehouse = staged.rows_replaced, staged.rows_after
     out.quarantine_in_warehouse = staged.quarantine_after
-    return out
+    return out, staged, held
+
+
+def _write_held(
+    con: duckdb.DuckDBPyConnection,
+    wh: Warehouse,
+    staging: Path,
+    dataset: Dataset,
+    held: dict[str, tuple[TableReport, StagedTable, str]],
+) -> bool:
+    """Extend the dictionary with the whole delivery's TINs, then write each held (keyed) table once, with its
+    keys. Returns whether a dictionary was staged (then it must be swapped in with the tables)."""
+    merged = {n: held_rows(dataset.tables[n], chk, wh.table_dir(n)) for n, (_, _, chk) in held.items()}
+    dictionary = stage_dictionary(con, wh, staging, list(dataset.tables), merged)
+    for name, (report, staged, chk) in held.items():
+        if dictionary is None:  # cannot happen: a keyed table is a TIN source
+            raise RuntimeError(f"{name}: no dictionary for a keyed table (loader bug)")
+        final = partial(keyed_sql, con, name, dictionary=dictionary)
+        write_held(con, dataset.tables[name], chk, staging, wh.table_dir(name), staged, final)
+        report.rows_replaced, report.rows_in_warehouse = staged.rows_replaced, staged.rows_after
+    return dictionary is not None
 
 
 def load_dataset(
@@ -158,6 +181,7 @@ def load_dataset(
             }
             report.same_as_load = previous_load(wh.reports, digests)
             offset = 0
+            held: dict[str, tuple[TableReport, StagedTable, str]] = {}
             with Progress(transient=True, disable=not progress) as bar:
                 task = bar.add_task("loading / 加载中", total=len(dataset.tables))
                 for name in contract.tables:
@@ -166,10 +190,16 @@ def load_dataset(
                         report.tables.append(TableReport(table=name, status="skipped"))
                         continue
                     bar.update(task, description=f"{name}")
-                    report.tables.append(_load_table(con, table, wh, staging, load_id, offset))
+                    out, staged, temp = _load_table(con, table, wh, staging, load_id, offset)
+                    report.tables.append(out)
+                    if temp is None:
+                        out.rows_replaced, out.rows_in_warehouse = staged.rows_replaced, staged.rows_after
+                    else:
+                        held[name] = (out, staged, temp)
                     offset += len(table.files)
                     bar.advance(task)
-            dictionary = key_staged(con, wh, staging, list(dataset.tables))
+                bar.update(task, description="TIN keys / 纳税人识别号键")
+                dictionary = _write_held(con, wh, staging, dataset, held)
             con.close()
             _swap(wh, staging, list(dataset.tables), dictionary)
             report.finished_at = datetime.now().isoformat()

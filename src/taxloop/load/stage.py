@@ -5,10 +5,15 @@ Merge semantics (idempotent loads): the staged table is the new delivery plus ev
 row replaces the old one, so loading the same data set twice changes nothing. Within one delivery the first
 row of a key (file order, then line) wins; later ones are quarantined as ``duplicate_key``/``duplicate_row``.
 Quarantine rows of a re-delivered source file replace that file's earlier quarantine rows.
+
+A keyed table (``taxloop.analytics.keys.KEY_COLUMNS``) is held (``hold_table``: its checked rows stay in DuckDB)
+until the loader has extended the TIN dictionary with the whole delivery, then written once with its key columns
+(``write_held``); every other table is written by ``stage_table``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,11 +114,8 @@ def copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, folder: Path) -> int:
     return int(con.execute(f"SELECT count(*) FROM read_parquet({_glob(folder)})").fetchall()[0][0])
 
 
-def stage_table(
-    con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, tables_dir: Path, quarantine_dir: Path
-) -> StagedTable:
-    """Write the merged table and quarantine of ``table`` under ``staging`` (the warehouse is not touched)."""
-    name = table.name
+def _counts(con: duckdb.DuckDBPyConnection, table: TableSource, chk: str) -> StagedTable:
+    """The checked rows of ``chk`` counted by outcome (loaded, or quarantined by rule)."""
     out = StagedTable()
     rule_sql_, _ = _rules(table)
     counts = con.execute(f"SELECT {rule_sql_} AS r, count(*) FROM {_joined(chk)} GROUP BY r ORDER BY r").fetchall()
@@ -124,25 +126,99 @@ def stage_table(
         else:
             out.by_rule[str(rule)] = int(n)
     out.rows_quarantined = sum(out.by_rule.values())
-    new = staging / "new" / name
-    copy_parquet(con, loaded_select(table, chk), new)
-    final = staging / "tables" / name
-    if has_parts(tables_dir):
-        names = table.spec.key or list(table.spec.columns)
-        match = " AND ".join(f"n.{ident(k)} IS NOT DISTINCT FROM o.{ident(k)}" for k in names)
-        old = f"read_parquet({_glob(tables_dir)}, union_by_name=true)"
-        kept = f"SELECT * FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM read_parquet({_glob(new)}) n WHERE {match})"
-        old_rows = int(con.execute(f"SELECT count(*) FROM {old}").fetchall()[0][0])
-        out.rows_after = copy_parquet(con, f"SELECT * FROM read_parquet({_glob(new)}) UNION ALL BY NAME {kept}", final)
+    return out
+
+
+def _old_rows(tables_dir: Path) -> str:
+    return f"read_parquet({_glob(tables_dir)}, union_by_name=true)"
+
+
+def merged_select(table: TableSource, new: str, tables_dir: Path) -> str:
+    """SQL of the table after the delivery: the delivered rows (relation ``new``) and every row of the warehouse's
+    table (``tables_dir``, if it has parts) whose key is not delivered again."""
+    if not has_parts(tables_dir):
+        return f"SELECT * FROM {new}"
+    names = table.spec.key or list(table.spec.columns)
+    match = " AND ".join(f"n.{ident(k)} IS NOT DISTINCT FROM o.{ident(k)}" for k in names)
+    kept = f"SELECT * FROM {_old_rows(tables_dir)} o WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {match})"
+    return f"SELECT * FROM {new} UNION ALL BY NAME {kept}"
+
+
+def _write_final(
+    con: duckdb.DuckDBPyConnection, table: TableSource, sql: str, staging: Path, tables_dir: Path, out: StagedTable
+) -> None:
+    """Write the merged table (``sql``) to ``staging/tables/<name>`` and count it into ``out``."""
+    merging = has_parts(tables_dir)
+    old_rows = int(con.execute(f"SELECT count(*) FROM {_old_rows(tables_dir)}").fetchall()[0][0]) if merging else 0
+    out.rows_after = copy_parquet(con, sql, staging / "tables" / table.name)
+    if merging:
         out.rows_replaced = old_rows - (out.rows_after - out.rows_loaded)
-    else:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        new.rename(final)
-        out.rows_after = out.rows_loaded
+
+
+def _stage_quarantine(
+    con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, quarantine_dir: Path
+) -> int:
     files = ", ".join(lit(str(f.path)) for f in table.files)
     quarantine = quarantine_select(table, chk)
     if has_parts(quarantine_dir):
         old_q = f"read_parquet({_glob(quarantine_dir)}, union_by_name=true)"
         quarantine = f"{quarantine} UNION ALL BY NAME SELECT * FROM {old_q} WHERE _src_file NOT IN ({files})"
-    out.quarantine_after = copy_parquet(con, quarantine, staging / "quarantine" / name)
+    return copy_parquet(con, quarantine, staging / "quarantine" / table.name)
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, tables_dir: Path, quarantine_dir: Path
+) -> StagedTable:
+    """Write the merged table and quarantine of ``table`` under ``staging`` (the warehouse is not touched)."""
+    out = _counts(con, table, chk)
+    new = staging / "new" / table.name
+    copy_parquet(con, loaded_select(table, chk), new)
+    if has_parts(tables_dir):
+        _write_final(
+            con, table, merged_select(table, f"read_parquet({_glob(new)})", tables_dir), staging, tables_dir, out
+        )
+    else:
+        final = staging / "tables" / table.name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        new.rename(final)
+        out.rows_after = out.rows_loaded
+    out.quarantine_after = _stage_quarantine(con, table, chk, staging, quarantine_dir)
     return out
+
+
+def hold_table(
+    con: duckdb.DuckDBPyConnection, table: TableSource, chk: str, staging: Path, quarantine_dir: Path
+) -> StagedTable:
+    """``stage_table`` without the table's write: the rows are counted and the quarantine is staged; the checked
+    rows (``chk`` and its ``__dup_`` table) stay for ``held_rows``/``write_held``, so a keyed table is written
+    once, with its keys, after the dictionary has every TIN of the delivery. ``rows_after``/``rows_replaced`` are
+    counted by ``write_held``."""
+    out = _counts(con, table, chk)
+    out.quarantine_after = _stage_quarantine(con, table, chk, staging, quarantine_dir)
+    return out
+
+
+def held_rows(table: TableSource, chk: str, tables_dir: Path) -> str:
+    """The relation of a held table after the delivery (``merged_select`` of its loaded rows in ``chk``)."""
+    return f"({merged_select(table, f'({loaded_select(table, chk)})', tables_dir)})"
+
+
+def drop_checked(con: duckdb.DuckDBPyConnection, chk: str) -> None:
+    """Drop the temporary tables of ``check_table``."""
+    con.execute(f"DROP TABLE IF EXISTS {chk}")
+    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
+
+
+def write_held(
+    con: duckdb.DuckDBPyConnection,
+    table: TableSource,
+    chk: str,
+    staging: Path,
+    tables_dir: Path,
+    out: StagedTable,
+    final: Callable[[str], str],
+) -> None:
+    """Write a held table (``hold_table``) to ``staging/tables/<name>`` as ``final(held_rows(...))`` (the keyed
+    select), count it into ``out`` and drop its checked rows."""
+    _write_final(con, table, final(held_rows(table, chk, tables_dir)), staging, tables_dir, out)
+    drop_checked(con, chk)

@@ -55,24 +55,27 @@ per AS (
     GROUP BY entity_id
 ),
 goods AS (
-    SELECT tin, g, sum(sold) AS sold, sum(bought) AS bought
+    -- on the TIN keys of features_invoice_cells (it has no TINs), decoded after the GROUP BY
+    SELECT tin_key, g, sum(sold) AS sold, sum(bought) AS bought
     FROM (
-        SELECT seller_tin AS tin, goods_prefix AS g, amount AS sold, 0 AS bought
+        SELECT seller_key AS tin_key, goods_prefix AS g, amount AS sold, 0 AS bought
         FROM features_invoice_cells
         UNION ALL
-        SELECT buyer_tin AS tin, goods_prefix AS g, 0 AS sold, amount AS bought
-        FROM features_invoice_cells WHERE buyer_tin IS NOT NULL
+        SELECT buyer_key AS tin_key, goods_prefix AS g, 0 AS sold, amount AS bought
+        FROM features_invoice_cells WHERE buyer_key IS NOT NULL
     ) AS x
-    GROUP BY tin, g
+    GROUP BY tin_key, g
 ),
 goods_e AS (
-    SELECT coalesce(t.entity_id, gg.tin) AS entity_id,
+    SELECT coalesce(t.entity_id, d.tin) AS entity_id,
            CAST(sum(gg.sold) AS DOUBLE) AS goods_sold,
            CAST(sum(CASE WHEN gg.sold > 0 AND gg.bought <= 0 THEN gg.sold ELSE 0 END) AS DOUBLE) AS goods_sold_unbought,
            count(DISTINCT CASE WHEN gg.sold > 0 THEN gg.g END) AS goods_sold_n,
            count(DISTINCT CASE WHEN gg.bought > 0 THEN gg.g END) AS goods_bought_n
-    FROM goods AS gg LEFT JOIN features_tin AS t ON t.tin = gg.tin
-    GROUP BY coalesce(t.entity_id, gg.tin)
+    FROM goods AS gg
+    JOIN {tin_keys} AS d ON d.tin_key = gg.tin_key
+    LEFT JOIN features_tin AS t ON t.tin_key = gg.tin_key
+    GROUP BY coalesce(t.entity_id, d.tin)
 ),
 as_of AS (SELECT max(pidx) AS pidx FROM features_period),
 land AS (

@@ -57,6 +57,8 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         if not has_parts(wh.table_dir("taxpayers")):
             raise fail(f"no warehouse tables at {settings.warehouse} / 仓库中没有数据表")
         with console.status("keying / 生成整数键"):
-            seconds = index_warehouse(wh, settings.memory_limit, settings.threads)
-        for name, secs in seconds.items():
+            run = index_warehouse(wh, settings.memory_limit, settings.threads)
+        for name, secs in run.seconds.items():
             console.print(f"{name}: {secs:.1f} s")
+        for name, secs in run.skipped.items():
+            console.print(f"{name}: not rewritten, keys right / 键已正确未重写 ({secs:.1f} s)")

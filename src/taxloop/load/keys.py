@@ -14,13 +14,22 @@ import secrets
 import shutil
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, GENERATION, KEY_COLUMNS, extend_sql, keyed_select
+from taxloop.analytics.keys import (
+    DICTIONARY,
+    DICTIONARY_SOURCES,
+    GENERATION,
+    KEY_COLUMNS,
+    extend_sql,
+    keyed_select,
+    untrusted_rows_sql,
+)
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.load.rules import lit
+from taxloop.load.rules import ident, lit
 from taxloop.load.stage import copy_parquet, has_parts
 
 
@@ -85,47 +94,109 @@ def stage_dictionary(
     return dictionary
 
 
-def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> dict[str, float]:
-    """Key every keyed table of ``wh`` in place (``taxloop keys``), holding the warehouse's load lock; returns
-    seconds per step."""
+@dataclass
+class IndexRun:
+    """What ``index_warehouse`` did: seconds per step (the dictionary, each keyed table rewritten) and the keyed
+    tables left as they were (their keys already right for the dictionary), with the seconds their check took."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, float] = field(default_factory=dict)
+
+
+def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> IndexRun:
+    """Key every keyed table of ``wh`` in place (``taxloop keys``), holding the warehouse's load lock.
+
+    The dictionary is extended with every TIN of the tables (rewritten only when it grows); a keyed table whose
+    rows are all keyed against it (``untrusted_rows_sql`` is 0: same generation, no TIN without a key) is not
+    rewritten, so a second run over a keyed warehouse rewrites nothing."""
     from taxloop.load.service import load_lock  # the loader imports this module
 
     with load_lock(wh):
         return _index(wh, memory_limit, threads)
 
 
-def _index(wh: Warehouse, memory_limit: str, threads: int) -> dict[str, float]:
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0] or 0)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, folder: Path) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_rel(folder)}").fetchall()}
+
+
+def _trusted(con: duckdb.DuckDBPyConnection, name: str, folder: Path, generation: int | None) -> bool:
+    """Whether every row of ``name`` (Parquet parts in ``folder``) is keyed against the dictionary of
+    ``generation``."""
+    if generation is None:
+        return False
+    if not {*KEY_COLUMNS[name].values(), GENERATION} <= _columns(con, folder):
+        return False
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {_rel(folder)}")
+    try:
+        return _count(con, untrusted_rows_sql(name, generation)) == 0  # name: a KEY_COLUMNS table, plain SQL
+    finally:
+        con.execute(f"DROP VIEW {ident(name)}")
+
+
+def _generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int | None:
+    """The generation of the dictionary in ``folder``; None when it has none (written before generations)."""
+    if not has_parts(folder) or GENERATION not in _columns(con, folder):
+        return None
+    lo, hi = con.execute(f"SELECT min({GENERATION}), max({GENERATION}) FROM {_rel(folder)}").fetchall()[0]
+    return int(lo) if lo is not None and lo == hi else None
+
+
+def _extend(con: duckdb.DuckDBPyConnection, wh: Warehouse, tables: dict[str, Path]) -> tuple[int | None, bool]:
+    """Extend the warehouse's dictionary with every TIN of ``tables``; returns its generation (None: no TIN
+    anywhere) and whether it was rewritten (not when it already held every TIN: same generation, same size)."""
+    current = wh.table_dir(DICTIONARY, "derived")
+    new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
+    wh.area("derived").mkdir(parents=True, exist_ok=True)
+    relations = {t: _rel(folder) for t, folder in tables.items()}
+    try:
+        old_gen = _generation(con, current)
+        size = write_dictionary(con, current if has_parts(current) else None, relations, new)
+        if size == 0:
+            return None, False  # no TIN anywhere: nothing to key
+        gen = _generation(con, new)
+        if gen is not None and gen == old_gen and _count(con, f"SELECT count(*) FROM {_rel(current)}") == size:
+            return gen, False  # it only grows, so the same size is the same dictionary: left as it is
+        _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid
+        return gen, True
+    finally:
+        shutil.rmtree(new, ignore_errors=True)  # left when it was not needed (or the swap failed)
+
+
+def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order=false")
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")
     if threads:
         con.execute(f"SET threads={int(threads)}")
-    seconds: dict[str, float] = {}
+    run = IndexRun()
     try:
         tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if has_parts(wh.table_dir(t))}
         current = wh.table_dir(DICTIONARY, "derived")
         started = time.perf_counter()
-        new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
-        wh.area("derived").mkdir(parents=True, exist_ok=True)
-        relations = {t: _rel(folder) for t, folder in tables.items()}
-        if write_dictionary(con, current if has_parts(current) else None, relations, new) == 0:
-            shutil.rmtree(new, ignore_errors=True)
-            return seconds  # no TIN anywhere: nothing to key
-        _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid
-        seconds[DICTIONARY] = time.perf_counter() - started
+        generation, rewritten = _extend(con, wh, tables)
+        if generation is None and not rewritten:
+            return run  # no TIN anywhere: nothing to key
+        (run.seconds if rewritten else run.skipped)[DICTIONARY] = time.perf_counter() - started
         for name in KEY_COLUMNS:
             if name not in tables:
                 continue
             started = time.perf_counter()
             folder = tables[name]
+            if _trusted(con, name, folder, generation):
+                run.skipped[name] = time.perf_counter() - started
+                continue
             out = folder.with_name(f".{name}.{uuid.uuid4().hex}")
             try:
                 write_keyed(con, name, folder, current, out)
                 _replace(folder, out)
             finally:
                 shutil.rmtree(out, ignore_errors=True)  # left only when the rewrite failed
-            seconds[name] = time.perf_counter() - started
+            run.seconds[name] = time.perf_counter() - started
     finally:
         con.close()
-    return seconds
+    return run

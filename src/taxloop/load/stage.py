@@ -8,7 +8,9 @@ Quarantine rows of a re-delivered source file replace that file's earlier quaran
 
 A keyed table (``taxloop.analytics.keys.KEY_COLUMNS``) is held (``hold_table``: its checked rows stay in DuckDB)
 until the loader has extended the TIN dictionary with the whole delivery, then written once with its key columns
-(``write_held``); every other table is written by ``stage_table``.
+(``write_held``); every other table is written by ``stage_table``. The checked rows carry no per-row file path or
+load id (the same for every row of a file; held for 23 M rows they cost ~2 GB): ``__src_<table>`` has them once
+per file and the selects join them back.
 """
 
 from __future__ import annotations
@@ -47,22 +49,31 @@ def has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
+def _sources(chk: str) -> str:
+    return chk.replace("__chk_", "__src_", 1)
+
+
 def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str, offset: int = 0) -> tuple[str, int]:
     """Materialise ``__chk_<table>`` (text rows + ``_rule_idx``, the first failing check, 0 = good) file by file,
-    and ``__dup_<table>`` (rank of each good row among rows of the same key, only for repeated keys).
+    ``__dup_<table>`` (rank of each good row among rows of the same key, only for repeated keys) and
+    ``__src_<table>`` (one row per file: ``_file_idx``, ``_src_file``, ``_load_id``).
 
+    The checked rows keep ``_file_idx`` but not the file's path or the load id: both are the same for every row
+    of a file and cost ~100 bytes a row in memory; ``_joined`` puts them back from ``__src_``.
     Returns the name of the checked table and the number of data rows read from the files.
     """
     spec = table.spec
     checks = table_checks(spec)
-    chk, dup = f"__chk_{spec.name}", f"__dup_{spec.name}"
-    rows = 0
+    chk, dup, src = f"__chk_{spec.name}", f"__dup_{spec.name}", _sources(f"__chk_{spec.name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {src} (_file_idx INTEGER, _src_file VARCHAR, _load_id VARCHAR)")
+    rows, rule = 0, first_failure_sql(checks)
     for i, part in enumerate(read_files(con, table, offset)):
-        select = f"SELECT *, {first_failure_sql(checks)} AS _rule_idx, {lit(load_id)} AS _load_id FROM ({part.select})"
+        select = f"SELECT * EXCLUDE (_src_file), {rule} AS _rule_idx FROM ({part.select})"
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {chk} AS {select}" if i == 0 else f"INSERT INTO {chk} {select}")
         except duckdb.Error as exc:
             raise LoadError(part.path, f"cannot be read / 无法读取: {exc}") from None
+        con.execute(f"INSERT INTO {src} VALUES ({offset + i}, {lit(str(part.path))}, {lit(load_id)})")
         rows += part.rows
         for t in part.temp_tables:
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -75,14 +86,16 @@ def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str
         f" WITH r AS (SELECT {named} FROM {chk} WHERE _rule_idx = 0 GROUP BY ALL HAVING count(*) > 1)"
         f" SELECT _file_idx, _src_line, row_number() OVER w AS _dup_rank,"
         f" first_value(_src_file || ':' || _src_line) OVER w AS _dup_first"
-        f" FROM {chk} SEMI JOIN r ON {match} WHERE _rule_idx = 0 WINDOW w AS ({window})"
+        f" FROM {chk} JOIN {src} USING (_file_idx) SEMI JOIN r ON {match} WHERE _rule_idx = 0 WINDOW w AS ({window})"
     )
     return chk, rows
 
 
-def _joined(chk: str) -> str:
+def _joined(chk: str, sources: bool = True) -> str:
+    """The checked rows with their duplicate rank and (``sources``) their file's path and load id."""
     dup = chk.replace("__chk_", "__dup_", 1)
-    return f"{chk} LEFT JOIN {dup} USING (_file_idx, _src_line)"
+    src = f" JOIN {_sources(chk)} USING (_file_idx)" if sources else ""
+    return f"{chk}{src} LEFT JOIN {dup} USING (_file_idx, _src_line)"
 
 
 def loaded_select(table: TableSource, chk: str) -> str:
@@ -118,7 +131,8 @@ def _counts(con: duckdb.DuckDBPyConnection, table: TableSource, chk: str) -> Sta
     """The checked rows of ``chk`` counted by outcome (loaded, or quarantined by rule)."""
     out = StagedTable()
     rule_sql_, _ = _rules(table)
-    counts = con.execute(f"SELECT {rule_sql_} AS r, count(*) FROM {_joined(chk)} GROUP BY r ORDER BY r").fetchall()
+    rows = _joined(chk, sources=False)
+    counts = con.execute(f"SELECT {rule_sql_} AS r, count(*) FROM {rows} GROUP BY r ORDER BY r").fetchall()
     for rule, n in counts:
         out.rows_checked += int(n)
         if rule is None:
@@ -207,6 +221,7 @@ def drop_checked(con: duckdb.DuckDBPyConnection, chk: str) -> None:
     """Drop the temporary tables of ``check_table``."""
     con.execute(f"DROP TABLE IF EXISTS {chk}")
     con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
+    con.execute(f"DROP TABLE IF EXISTS {_sources(chk)}")
 
 
 def write_held(

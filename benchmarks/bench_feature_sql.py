@@ -5,7 +5,7 @@
 
 The tables the feature table reads (e.g. ``features_tin`` and ``features_invoice_cells``) are built first when the
 warehouse lacks them. Each SQL (``current`` = the packaged file, plus every variant file given) is written with
-``COPY ... (FORMAT parquet, COMPRESSION zstd)`` like the DuckDB backend does, once per part; wall and CPU seconds
+``COPY ... DERIVED_PARQUET`` like the DuckDB backend does, once per part; wall and CPU seconds
 of this process (all DuckDB threads) are printed per SQL, part count and repetition. Variants tried in session 2
 are in ``benchmarks/feature_variants/``.
 """
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.duckdb_backend import DERIVED_PARQUET, DuckDBBackend
 from taxloop.analytics.keys import prepare_keys
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features.build import feature_sql, render, tables_needed
@@ -56,7 +56,7 @@ def main() -> None:
                     for k in range(parts):
                         sql = render(template, present, k, parts, relations)
                         target = Path(out) / f"part-{k}.parquet"
-                        copy = f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+                        copy = f"COPY ({sql}) TO '{target}' {DERIVED_PARQUET}"
                         rows += int(backend.con.execute(copy).fetchall()[0][0])
                     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
                     print(f"{name:40s} parts={parts} rows={rows} wall={wall:7.2f} s cpu={cpu:7.2f} s", flush=True)

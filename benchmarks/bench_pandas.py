@@ -151,11 +151,11 @@ def main() -> None:
     per_code = {c: {"engine": len(ours[c]), "pandas": len(analyst[c]), "same": ours[c] == analyst[c]} for c in CODES}
     result = {
         "warehouse": str(args.warehouse),
-        "pandas_seconds": round(pandas_s, 1),
-        "engine_seconds": round(engine_s, 1),
+        "pandas_seconds": round(pandas_s, 2),
+        "engine_seconds": round(engine_s, 2),
         "speedup": round(pandas_s / engine_s, 2),
-        "pandas_cpu_seconds": round(pandas_cpu, 1),
-        "engine_cpu_seconds": round(engine_cpu, 1),
+        "pandas_cpu_seconds": round(pandas_cpu, 2),
+        "engine_cpu_seconds": round(engine_cpu, 2),
         "engine_phases_wall_cpu": {k: [round(x, 2) for x in v] for k, v in phases.items()},
         "load_average_before": load_before,
         "load_average": os.getloadavg(),

@@ -37,6 +37,42 @@ def test_dictionary_only_grows_new_tins_after_the_largest_in_tin_order() -> None
     ]
 
 
+def test_an_empty_dictionary_grows_with_a_generation() -> None:
+    """A dictionary written with no TIN (a first delivery quarantined entirely) has no generation to keep: the
+    TINs added to it get the new one, not NULL (NULL would make every key untrusted for good)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE d (tin VARCHAR, tin_key INTEGER, tin_keys_gen BIGINT)")
+    con.execute("CREATE TABLE s AS SELECT * FROM (VALUES ('B'), ('A')) t(tin)")
+    rows = con.execute(f"SELECT * FROM ({extend_sql('d', [('s', 'tin')], 9)}) ORDER BY tin_key").fetchall()
+    assert rows == [("A", 1, 9), ("B", 2, 9)]
+
+
+@pytest.mark.slow
+def test_keys_trusted_after_a_first_delivery_quarantined_entirely(tmp_path: Path) -> None:
+    delivery = tmp_path / "bad"
+    delivery.mkdir()
+    for table, column in (("taxpayers", "registered_on"), ("invoices", "issued_on")):
+        with (small_city() / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = [row for _, row in zip(range(20), reader, strict=False)]
+            fields = list(reader.fieldnames or [])
+        for row in rows:
+            row[column] = "not a date"
+        with (delivery / f"{table}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    wh = Warehouse(tmp_path / "wh")
+    first = load_dataset(delivery, wh)
+    assert {t.table: t.rows_loaded for t in first.tables if t.status != "skipped"} == {"taxpayers": 0, "invoices": 0}
+    load_dataset(small_city(), wh)
+    con = duckdb.connect()
+    dictionary = f"read_parquet('{wh.table_dir(DICTIONARY, 'derived')}/*.parquet')"
+    assert con.execute(f"SELECT count(*) FILTER (WHERE tin_keys_gen IS NULL) FROM {dictionary}").fetchone() == (0,)
+    with _backend(wh) as backend:
+        assert prepare_keys(backend) == {}  # the keys are used as they are, not looked up again
+
+
 def test_keyed_select_looks_keys_up_and_replaces_stale_ones() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE d AS SELECT * FROM (VALUES ('S1', 7, 3), ('B1', 9, 3)) t(tin, tin_key, tin_keys_gen)")

@@ -61,7 +61,8 @@ def new_tins_sql(sources: Sequence[tuple[str, str]]) -> str:
 def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]], generation: int = 0) -> str:
     """The dictionary (a relation, or None for none yet: then a new one of ``generation``) with every TIN of
     ``sources`` it lacks appended: new keys after the largest, in TIN order (so the same inputs always give the
-    same keys); a dictionary that grows keeps its generation."""
+    same keys); a dictionary that grows keeps its generation, an empty one (no TIN yet: e.g. a first delivery
+    quarantined entirely) takes ``generation``, so that the keys written against it can be trusted."""
     tins = new_tins_sql(sources)
     if dictionary is None:
         return (
@@ -71,7 +72,8 @@ def extend_sql(dictionary: str | None, sources: Sequence[tuple[str, str]], gener
     return (
         f"SELECT tin, tin_key, {GENERATION} FROM {dictionary} UNION ALL "
         f"SELECT n.tin, CAST(m.top + row_number() OVER (ORDER BY n.tin) AS INTEGER) AS tin_key, m.gen "
-        f"FROM ({tins}) AS n CROSS JOIN (SELECT coalesce(max(tin_key), 0) AS top, max({GENERATION}) AS gen "
+        f"FROM ({tins}) AS n CROSS JOIN (SELECT coalesce(max(tin_key), 0) AS top, "
+        f"coalesce(max({GENERATION}), {int(generation)}) AS gen "
         f"FROM {dictionary}) AS m LEFT JOIN {dictionary} AS d ON d.tin = n.tin WHERE d.tin IS NULL"
     )
 

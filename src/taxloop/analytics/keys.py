@@ -117,12 +117,28 @@ def _count(backend: AnalyticsBackend, sql: str) -> int:
     return int(backend.query(sql).column(0)[0].as_py() or 0)
 
 
+def generation_sql(dictionary: str) -> str:
+    """The smallest and largest generation in ``dictionary`` (a relation), as ``lo`` and ``hi``."""
+    return f"SELECT min({GENERATION}) AS lo, max({GENERATION}) AS hi FROM {dictionary}"
+
+
+def one_generation(lo: int | None, hi: int | None) -> int | None:
+    """A dictionary's generation from ``generation_sql``'s answer; None when it has none (written before
+    generations, or empty) or several: then its keys are not trusted."""
+    return int(lo) if lo is not None and lo == hi else None
+
+
+def has_key_columns(table: str, columns: Iterable[str]) -> bool:
+    """Whether ``columns`` (of keyed ``table``) include its key columns and the generation."""
+    return {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns)
+
+
 def _generation(backend: AnalyticsBackend) -> int | None:
-    """The warehouse dictionary's generation; None when it has none or several (then it is not used)."""
+    """The warehouse dictionary's generation (``one_generation``)."""
     if GENERATION not in _columns(backend, DICTIONARY):
         return None
-    row = backend.query(f"SELECT min({GENERATION}) AS lo, max({GENERATION}) AS hi FROM {DICTIONARY}").to_pylist()[0]
-    return int(row["lo"]) if row["lo"] is not None and row["lo"] == row["hi"] else None
+    row = backend.query(generation_sql(DICTIONARY)).to_pylist()[0]
+    return one_generation(row["lo"], row["hi"])
 
 
 def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
@@ -138,7 +154,7 @@ def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
         if table not in present:
             continue
         columns[table] = _columns(backend, table)
-        if generation is None or not {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns[table]):
+        if generation is None or not has_key_columns(table, columns[table]):
             continue  # no dictionary to trust, or the key columns are missing
         if _count(backend, untrusted_rows_sql(table, generation)) == 0:
             trusted.add(table)

@@ -25,7 +25,10 @@ from taxloop.analytics.keys import (
     GENERATION,
     KEY_COLUMNS,
     extend_sql,
+    generation_sql,
+    has_key_columns,
     keyed_select,
+    one_generation,
     untrusted_rows_sql,
 )
 from taxloop.analytics.warehouse import Warehouse
@@ -54,7 +57,7 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, table
     (name -> relation of its rows; only tables whose TINs the dictionary holds are read); returns its size."""
     sources = [(tables[t], c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
     base = _rel(current) if current is not None and has_parts(current) else None
-    if base is not None and GENERATION not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}").fetchall()}:
+    if current is not None and base is not None and GENERATION not in _columns(con, current):
         base = None  # written before generations: start a new dictionary (keys written against it are not trusted)
     if not sources:
         if base is None:
@@ -128,7 +131,7 @@ def _trusted(con: duckdb.DuckDBPyConnection, name: str, folder: Path, generation
     ``generation``."""
     if generation is None:
         return False
-    if not {*KEY_COLUMNS[name].values(), GENERATION} <= _columns(con, folder):
+    if not has_key_columns(name, _columns(con, folder)):
         return False
     con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {_rel(folder)}")
     try:
@@ -141,8 +144,8 @@ def _generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int | None:
     """The generation of the dictionary in ``folder``; None when it has none (written before generations)."""
     if not has_parts(folder) or GENERATION not in _columns(con, folder):
         return None
-    lo, hi = con.execute(f"SELECT min({GENERATION}), max({GENERATION}) FROM {_rel(folder)}").fetchall()[0]
-    return int(lo) if lo is not None and lo == hi else None
+    lo, hi = con.execute(generation_sql(_rel(folder))).fetchall()[0]
+    return one_generation(lo, hi)
 
 
 def _extend(con: duckdb.DuckDBPyConnection, wh: Warehouse, tables: dict[str, Path]) -> tuple[int | None, bool]:

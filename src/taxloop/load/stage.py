@@ -49,8 +49,9 @@ def has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
-def _sources(chk: str) -> str:
-    return chk.replace("__chk_", "__src_", 1)
+def _companion(chk: str, kind: str) -> str:
+    """The name of ``check_table``'s ``__dup_`` or ``__src_`` table beside checked table ``chk``."""
+    return chk.replace("__chk_", f"__{kind}_", 1)
 
 
 def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str, offset: int = 0) -> tuple[str, int]:
@@ -64,7 +65,8 @@ def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str
     """
     spec = table.spec
     checks = table_checks(spec)
-    chk, dup, src = f"__chk_{spec.name}", f"__dup_{spec.name}", _sources(f"__chk_{spec.name}")
+    chk = f"__chk_{spec.name}"
+    dup, src = _companion(chk, "dup"), _companion(chk, "src")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {src} (_file_idx INTEGER, _src_file VARCHAR, _load_id VARCHAR)")
     rows, rule = 0, first_failure_sql(checks)
     for i, part in enumerate(read_files(con, table, offset)):
@@ -93,8 +95,8 @@ def check_table(con: duckdb.DuckDBPyConnection, table: TableSource, load_id: str
 
 def _joined(chk: str, sources: bool = True) -> str:
     """The checked rows with their duplicate rank and (``sources``) their file's path and load id."""
-    dup = chk.replace("__chk_", "__dup_", 1)
-    src = f" JOIN {_sources(chk)} USING (_file_idx)" if sources else ""
+    dup = _companion(chk, "dup")
+    src = f" JOIN {_companion(chk, 'src')} USING (_file_idx)" if sources else ""
     return f"{chk}{src} LEFT JOIN {dup} USING (_file_idx, _src_line)"
 
 
@@ -220,8 +222,8 @@ def held_rows(table: TableSource, chk: str, tables_dir: Path) -> str:
 def drop_checked(con: duckdb.DuckDBPyConnection, chk: str) -> None:
     """Drop the temporary tables of ``check_table``."""
     con.execute(f"DROP TABLE IF EXISTS {chk}")
-    con.execute(f"DROP TABLE IF EXISTS {chk.replace('__chk_', '__dup_', 1)}")
-    con.execute(f"DROP TABLE IF EXISTS {_sources(chk)}")
+    con.execute(f"DROP TABLE IF EXISTS {_companion(chk, 'dup')}")
+    con.execute(f"DROP TABLE IF EXISTS {_companion(chk, 'src')}")
 
 
 def write_held(

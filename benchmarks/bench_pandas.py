@@ -5,7 +5,9 @@
 The analyst reads the raw contract tables with ``pandas.read_parquet``, builds monthly aggregates per TIN with
 ``groupby`` and applies each indicator's condition (parameters read from the same rule files). The engine builds
 the feature columns those ten rule files read (as ``taxloop scan --indicators`` does: ``build_pruned``, in
-memory) on DuckDB and runs them.
+memory) on DuckDB and runs them. Like the CLI, the engine keeps its plan in the plan cache (``--plan-cache``:
+a folder, ``off``, default the ``plan_cache`` setting); the result says whether the plan was planned (``miss``)
+or read from the cache (``hit``).
 Both answers are compared (the set of flagged taxpayers per indicator must be identical) and both are timed.
 The warehouse must have no ``entity_map`` (taxpayer = TIN on both sides).
 """
@@ -121,10 +123,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--warehouse", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=None, help="JSON result file (default: WAREHOUSE/bench_pandas.json)")
+    ap.add_argument("--plan-cache", default=None, help="plan cache folder or 'off' (default: the plan_cache setting)")
     args = ap.parse_args()
     from taxloop.analytics.duckdb_backend import DuckDBBackend
     from taxloop.analytics.warehouse import Warehouse
+    from taxloop.bootstrap import load_settings
     from taxloop.features import build_pruned
+    from taxloop.features.plan_cache import cache_dir
     from taxloop.risk.library import load_library
     from taxloop.risk.scan import run_rules
 
@@ -133,13 +138,15 @@ def main() -> None:
         raise SystemExit("the warehouse has an entity_map: use one without (taxpayer = TIN) / 请使用未做实体归并的仓库")
     specs = load_library(codes=list(CODES))
     params = {s.code: s.defaults() for s in specs}
+    cache = cache_dir(load_settings().plan_cache if args.plan_cache is None else args.plan_cache)
+    entries_before = set(cache.glob("*.json")) if cache is not None and cache.is_dir() else set()
 
     phases: dict[str, list[float]] = {}
 
     def engine() -> dict[str, set[str]]:
         backend = DuckDBBackend(wh)
         # what `scan --indicators` builds: the columns these rules read, in memory
-        _, *phases["features"] = timed(lambda: build_pruned(backend, specs))
+        _, *phases["features"] = timed(lambda: build_pruned(backend, specs, cache))
         run, *phases["rules"] = timed(lambda: run_rules(backend, specs, "bench", progress=False))
         hits = run.hits.to_pandas()
         backend.close()
@@ -148,6 +155,8 @@ def main() -> None:
     load_before = os.getloadavg()
     analyst, pandas_s, pandas_cpu = timed(lambda: analyst_indicators(monthly(args.warehouse), params))
     ours, engine_s, engine_cpu = timed(engine)
+    entries_after = set(cache.glob("*.json")) if cache is not None and cache.is_dir() else set()
+    plan = "off" if cache is None else "miss" if entries_after - entries_before else "hit"
     per_code = {c: {"engine": len(ours[c]), "pandas": len(analyst[c]), "same": ours[c] == analyst[c]} for c in CODES}
     result = {
         "warehouse": str(args.warehouse),
@@ -157,6 +166,7 @@ def main() -> None:
         "pandas_cpu_seconds": round(pandas_cpu, 2),
         "engine_cpu_seconds": round(engine_cpu, 2),
         "engine_phases_wall_cpu": {k: [round(x, 2) for x in v] for k, v in phases.items()},
+        "plan_cache": plan,
         "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "same_hits": all(v["same"] for v in per_code.values()),

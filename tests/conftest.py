@@ -13,6 +13,19 @@ REALDATA = Path(os.environ.get("TAXLOOP_REALDATA", REPO.parent / "shared" / "rea
 PG_URL = os.environ.get("TAXLOOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plan_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Scans run by tests keep their plan cache (``taxloop.features.plan_cache``) in a temporary folder, not in
+    the user's ~/.cache."""
+    old = os.environ.get("TAXLOOP_PLAN_CACHE")
+    os.environ["TAXLOOP_PLAN_CACHE"] = str(tmp_path_factory.mktemp("plan_cache"))
+    yield
+    if old is None:
+        os.environ.pop("TAXLOOP_PLAN_CACHE", None)
+    else:
+        os.environ["TAXLOOP_PLAN_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     """The shared real-data folder, or skip with the reason."""

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     spark_master: str = "local[2]"
     memory_limit: str = Field("", description="DuckDB memory_limit, e.g. '12GB'; empty = DuckDB default")
     threads: int = 0
+    plan_cache: str = Field(
+        "", description="Folder of planned pruned scans (scan --indicators); empty = ~/.cache/taxloop/plans; 'off'"
+    )
     smtp_host: str = Field("", description="SMTP server of the e-tax mail gateway; empty = spool email to a file")
     smtp_port: int = 25
     smtp_from: str = "noreply@etax.local"

@@ -160,6 +160,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         features: Annotated[bool, typer.Option(help="Build the feature layer first / 先计算特征")] = True,
     ) -> None:
         """Run the indicator library, score and grade taxpayers / 运行风险扫描并评分分级."""
+        from taxloop.features.plan_cache import cache_dir
         from taxloop.risk import lifecycle
         from taxloop.risk.library import apply_decisions, load_library, select_rules
         from taxloop.risk.pipeline import run_scan
@@ -186,6 +187,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             build_features=features,
             reports_dir=settings.warehouse / "reports",
             prune_features=codes is not None,  # --indicators: only their feature columns, in memory
+            plan_cache=cache_dir(settings.plan_cache),
         )
         engine.close()
         bad = [r for r in outcome.rules if r.status != "ok"]

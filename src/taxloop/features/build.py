@@ -58,6 +58,11 @@ def _columns_of(source: str) -> dict[str, str]:
     return {**{name: col.duckdb_type for name, col in spec.columns.items()}, **keys}
 
 
+def sources_read() -> set[str]:
+    """Every ``{source}`` placeholder of the feature SQL: the only tables whose presence changes what it renders."""
+    return {m.group(1) for table in FEATURE_TABLES for m in _PLACEHOLDER.finditer(feature_sql(table))}
+
+
 def empty_relation(source: str) -> str:
     """A subquery with ``source``'s columns (contract types) and no rows."""
     cols = ", ".join(f"CAST(NULL AS {typ}) AS {name}" for name, typ in _columns_of(source).items())

@@ -15,8 +15,9 @@ proven blind to such rows (``taxloop.features.rowset``). Otherwise the member st
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from sqlglot import exp
 
@@ -29,7 +30,9 @@ from taxloop.features.build import (
     depends_on,
     feature_sql,
     render,
+    sources_read,
 )
+from taxloop.features.plan_cache import cached, plan_key
 from taxloop.features.prune import columns_read, output_columns, parse, parse_shared, prune_tree
 from taxloop.features.rowset import blind_to_blank_rows
 from taxloop.rules.compile import compile_rule
@@ -166,14 +169,40 @@ def plan_features(
     return plan
 
 
-def build_pruned(backend: AnalyticsBackend, specs: Sequence[RuleSpec]) -> dict[str, int]:
-    """Stage the pruned feature tables ``specs`` read (``backend.stage``); returns each one's row count."""
+def _is_plan(entry: dict[str, object]) -> bool:
+    """Whether a cache entry has ``FeaturePlan``'s fields with their types (a damaged one is planned anew)."""
+    sql, columns, dropped = entry.get("sql"), entry.get("columns"), entry.get("sources_dropped")
+    return (
+        set(entry) == {"sql", "columns", "sources_dropped", "cells_inlined"}
+        and isinstance(sql, dict)
+        and all(isinstance(p, list) and p and all(isinstance(x, str) for x in p) for p in sql.values())
+        and isinstance(columns, dict)
+        and all(isinstance(c, list) and all(isinstance(x, str) for x in c) for c in columns.values())
+        and isinstance(dropped, dict)
+        and all(isinstance(d, bool) for d in dropped.values())
+        and isinstance(entry["cells_inlined"], bool)
+    )
+
+
+def build_pruned(
+    backend: AnalyticsBackend, specs: Sequence[RuleSpec], plan_cache: Path | None = None
+) -> dict[str, int]:
+    """Stage the pruned feature tables ``specs`` read (``backend.stage``); returns each one's row count. With
+    ``plan_cache`` (a folder: ``taxloop.features.plan_cache``), the plan is read from there when it was made
+    before for the same inputs, and stored there otherwise."""
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
     tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
-    plan = plan_features(specs, present, buckets, prepare_keys(backend))
+    relations = prepare_keys(backend)
+    entry, _ = cached(
+        plan_cache,
+        lambda: plan_key(specs, present & sources_read(), buckets, relations),
+        lambda: asdict(plan_features(specs, present, buckets, relations)),
+        _is_plan,
+    )
+    plan = FeaturePlan(**entry)
     counts: dict[str, int] = {}
     for table, parts in plan.sql.items():
         try:

@@ -66,14 +66,18 @@ def new_scan_id() -> str:
 
 
 def build_features_if_available(
-    backend: AnalyticsBackend, specs: Sequence[RuleSpec] | None = None, prune: bool = False
+    backend: AnalyticsBackend,
+    specs: Sequence[RuleSpec] | None = None,
+    prune: bool = False,
+    plan_cache: Path | None = None,
 ) -> dict[str, int] | None:
     """Run the feature layer (``taxloop.features``) when that package is installed.
 
     By default the feature tables ``specs`` read (every table without ``specs``) are built and written to the
     warehouse, where other consumers read them. With ``prune`` (a scan of some chosen rules), only the feature
     columns those rules read are built (``build_pruned``: held by this backend only, the warehouse's full
-    tables untouched), so a scan of a few indicators pays neither for the whole layer nor for unused columns.
+    tables untouched), so a scan of a few indicators pays neither for the whole layer nor for unused columns;
+    its plan is kept in ``plan_cache`` when given (``taxloop.features.plan_cache``).
     """
     try:
         module = importlib.import_module("taxloop.features")
@@ -86,7 +90,7 @@ def build_features_if_available(
         return dict(build(backend))
     pruned = getattr(module, "build_pruned", None)
     if prune and pruned is not None:
-        return dict(pruned(backend, specs))
+        return dict(pruned(backend, specs, plan_cache))
     return dict(build(backend, tables={t for s in specs for t in s.tables}))
 
 
@@ -172,16 +176,18 @@ def run_scan(
     progress: bool = True,
     reports_dir: Path | None = None,
     prune_features: bool = False,
+    plan_cache: Path | None = None,
 ) -> ScanOutcome:
     """Scan taxpayers with ``specs``, store hits and scores, draw the random sample; returns the summary.
 
     ``prune_features`` (for a scan of rules chosen by the user) builds only the feature columns they read, in
-    the backend's memory, instead of writing the feature tables (``build_features_if_available``)."""
+    the backend's memory, instead of writing the feature tables (``build_features_if_available``; its plan kept
+    in the folder ``plan_cache`` when given)."""
     scan_id = scan_id or new_scan_id()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     if build_features:
-        build_features_if_available(backend, specs, prune=prune_features)
+        build_features_if_available(backend, specs, prune=prune_features, plan_cache=plan_cache)
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
     result = run_rules(backend, specs, scan_id, periods, progress)

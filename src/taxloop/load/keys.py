@@ -105,12 +105,9 @@ def registered_covered(wh: Warehouse) -> bool:
     loader asks before swapping a delivery without ``taxpayers`` in: the dictionary only grows, so the larger
     one holds them too)."""
     before = read_manifest(wh)
-    recorded = before.registered
-    return (
-        before.dictionary_generation(wh, DICTIONARY) is not None
-        and recorded is not None
-        and (recorded.matches(wh, "taxpayers"))
-    )
+    if before.registered is None or before.dictionary_generation(wh, DICTIONARY) is None:
+        return False
+    return before.registered.matches(wh, "taxpayers")
 
 
 def record_keys(wh: Warehouse, generation: int | None, keyed: dict[str, Entry], registered: Entry | None) -> None:

@@ -11,6 +11,8 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from taxloop.analytics.warehouse import Warehouse
+
 
 @runtime_checkable
 class AnalyticsBackend(Protocol):
@@ -47,3 +49,11 @@ class AnalyticsBackend(Protocol):
     def close(self) -> None:
         """Release resources."""
         ...
+
+
+@runtime_checkable
+class OnWarehouse(Protocol):
+    """A backend over a warehouse's files (DuckDB and Spark): what reads the warehouse's own records beside the
+    tables (the TIN key manifest, ``taxloop.analytics.keys_manifest``) needs its folder."""
+
+    warehouse: Warehouse

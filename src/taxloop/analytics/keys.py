@@ -7,13 +7,15 @@ TIN column (``invoices.seller_key`` beside ``seller_tin``...). The dictionary is
 key for the warehouse's life, new TINs get keys after the largest, in TIN order. A NULL TIN has a NULL key.
 
 Who writes them: the loader, for every table it loads (``taxloop.load.stage``), and ``taxloop keys`` for
-tables written into ``tables/`` by other means (``index_warehouse`` in ``taxloop.load.keys``).
+tables written into ``tables/`` by other means (``index_warehouse`` in ``taxloop.load.keys``). Both record what
+they wrote or verified in the key manifest (``taxloop.analytics.keys_manifest``: each keyed table's files by
+name, size and ``mtime_ns``, and the dictionary generation its keys belong to).
 Who reads them: the feature SQL joins and groups on keys and decodes TINs through ``{tin_keys}`` at the end.
-A scan checks the keys before it uses them: ``prepare_keys`` trusts a table's keys only when they were written
-against the warehouse's dictionary (same ``GENERATION``) and no row has a TIN without a key; for any other table
-(or a warehouse without dictionary) it stages a scan-time dictionary and reads the table through a view that
-looks its keys up (``keyed_select``), so the feature SQL is the same either way and so are the results; only the
-speed differs. Not detected: a TIN edited by hand inside a keyed file.
+A scan checks the keys before it uses them: ``prepare_keys`` trusts a table's keys only when its files are the
+ones the manifest recorded against the dictionary's ``GENERATION`` (the file system is asked, no row is read);
+for any other table (no entry, any file rewritten since: a TIN edited by hand, a copy, a tool; or a warehouse
+without dictionary) it stages a scan-time dictionary and reads the table through a view that looks its keys up
+(``keyed_select``), so the feature SQL is the same either way and so are the results; only the speed differs.
 All SQL here is plain enough for DuckDB and Spark.
 """
 
@@ -21,14 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.backend import AnalyticsBackend, OnWarehouse
+from taxloop.analytics.keys_manifest import Manifest, read_manifest
+from taxloop.analytics.warehouse import Warehouse
 from taxloop.sqltext import ident
 
 DICTIONARY = "tin_keys"
 #: A random number drawn when a dictionary is created (kept when it grows), stored in every row of the dictionary
 #: and of each table keyed against it: keys written against another dictionary (one deleted and made again,
-#: tables copied from another warehouse) do not match and are not trusted. Constant per file, so Parquet
-#: statistics answer the check without reading the rows.
+#: tables copied from another warehouse) do not match and are not trusted: the key manifest records the generation
+#: each table was keyed against, and ``taxloop keys`` checks it in the rows (``wrong_keys_sql``).
 GENERATION = "tin_keys_gen"
 #: The scan-time dictionary ``prepare_keys`` stages when the warehouse's own cannot serve every table.
 SCAN_DICTIONARY = "tin_keys_scan"
@@ -89,16 +93,15 @@ def keyed_select(relation: str, table: str, dictionary: str, columns: Iterable[s
     return f"SELECT {', '.join(kept + looked)} FROM {relation} AS r{joins}"
 
 
-def untrusted_rows_sql(table: str, generation: int) -> str:
-    """A count of ``table``'s rows keyed against another dictionary than the one of ``generation``, or with a TIN
-    but no key (0 when its keys can be trusted). One filter per condition, the key or generation test first: a
-    Parquet row group whose statistics rule it out is skipped unread."""
-    counts = [f"(SELECT count(*) FROM {table} WHERE {GENERATION} IS NULL OR {GENERATION} <> {int(generation)})"]
-    counts += [
-        f"(SELECT count(*) FROM {table} WHERE {ident(key)} IS NULL AND {ident(col)} IS NOT NULL)"
-        for col, key in KEY_COLUMNS[table].items()
-    ]
-    return f"SELECT {' + '.join(counts)} AS n"
+def wrong_keys_sql(relation: str, table: str, dictionary: str, generation: int) -> str:
+    """1 when a row of ``relation`` (rows of keyed ``table``, with its key columns) has a key other than
+    ``dictionary``'s for its TIN (a NULL TIN: a NULL key) or a generation other than ``generation``, else 0. One
+    join per TIN column; it stops at the first wrong row. ``taxloop keys`` verifies keys it did not record so."""
+    keys = KEY_COLUMNS[table]
+    joins = "".join(f" LEFT JOIN {dictionary} AS d{i} ON d{i}.tin = r.{ident(col)}" for i, col in enumerate(keys))
+    wrong = [f"r.{GENERATION} IS DISTINCT FROM {int(generation)}"]
+    wrong += [f"r.{ident(key)} IS DISTINCT FROM d{i}.tin_key" for i, key in enumerate(keys.values())]
+    return f"SELECT count(*) AS n FROM (SELECT 1 FROM {relation} AS r{joins} WHERE {' OR '.join(wrong)} LIMIT 1) AS w"
 
 
 def _unregistered_sql() -> str:
@@ -133,39 +136,48 @@ def has_key_columns(table: str, columns: Iterable[str]) -> bool:
     return {*KEY_COLUMNS[table].values(), GENERATION} <= set(columns)
 
 
-def _generation(backend: AnalyticsBackend) -> int | None:
-    """The warehouse dictionary's generation (``one_generation``)."""
+def _dictionary(backend: AnalyticsBackend, wh: Warehouse | None, manifest: Manifest) -> tuple[int | None, bool]:
+    """The warehouse dictionary's generation (``one_generation``) and whether it is the one the manifest recorded
+    (then the generation comes from the manifest, no query)."""
+    recorded = manifest.dictionary_generation(wh, DICTIONARY) if wh is not None else None
+    if recorded is not None:
+        return recorded, True
     if GENERATION not in _columns(backend, DICTIONARY):
-        return None
+        return None, False
     row = backend.query(generation_sql(DICTIONARY)).to_pylist()[0]
-    return one_generation(row["lo"], row["hi"])
+    return one_generation(row["lo"], row["hi"]), False
 
 
 def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
     """What the feature SQL's ``{source}`` placeholders of keyed tables and ``{tin_keys}`` must read on this
     backend: {} when the warehouse's dictionary and every keyed table's key columns can be used as they are;
     otherwise a dictionary staged for this scan (``SCAN_DICTIONARY``: the warehouse's, extended with the TINs of
-    the tables without complete keys) and, for those tables, a ``keyed_select`` over it."""
+    the tables without trusted keys) and, for those tables, a ``keyed_select`` over it.
+
+    A keyed table is trusted when its files are those the key manifest recorded, keyed against the dictionary's
+    generation (file system only: no row is read); a backend with no warehouse folder (``OnWarehouse``) trusts
+    none. The dictionary must also hold every registered TIN: known without a query when the manifest recorded
+    both the dictionary and the ``taxpayers`` files as they are, else counted (``_unregistered_sql``)."""
     present = set(backend.table_names())
-    generation = _generation(backend) if DICTIONARY in present else None
-    trusted: set[str] = set()
-    columns: dict[str, list[str]] = {}
-    for table in KEY_COLUMNS:
-        if table not in present:
-            continue
-        columns[table] = _columns(backend, table)
-        if generation is None or not has_key_columns(table, columns[table]):
-            continue  # no dictionary to trust, or the key columns are missing
-        if _count(backend, untrusted_rows_sql(table, generation)) == 0:
-            trusted.add(table)
-    untrusted = [t for t in columns if t not in trusted]
-    if generation is not None and not untrusted and _count(backend, _unregistered_sql()) == 0:
-        return {}
+    wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
+    manifest = read_manifest(wh) if wh is not None else Manifest()
+    generation, recorded = _dictionary(backend, wh, manifest) if DICTIONARY in present else (None, False)
+    untrusted = [
+        t
+        for t in KEY_COLUMNS
+        if t in present and (wh is None or generation is None or not manifest.table_trusted(wh, t, generation))
+    ]
+    if generation is not None and not untrusted:
+        registered = manifest.registered
+        if wh is not None and recorded and registered is not None and registered.matches(wh, "taxpayers"):
+            return {}
+        if _count(backend, _unregistered_sql()) == 0:
+            return {}
     sources = [(t, c) for t in ("taxpayers", *untrusted) if t in present for c in DICTIONARY_SOURCES[t]]
     backend.stage(SCAN_DICTIONARY, [extend_sql(DICTIONARY if generation is not None else None, sources)])
     relations = {DICTIONARY: SCAN_DICTIONARY}
     for table in untrusted:
-        relations[table] = f"({keyed_select(table, table, SCAN_DICTIONARY, columns[table])})"
+        relations[table] = f"({keyed_select(table, table, SCAN_DICTIONARY, _columns(backend, table))})"
     return relations
 
 

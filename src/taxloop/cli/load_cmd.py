@@ -44,8 +44,9 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
     def keys(warehouse: WarehouseOpt = None) -> None:
         """Write integer TIN keys into tables not written by `taxloop load` / 为非加载写入的表生成纳税人整数键.
 
-        The loader keys what it loads; this is for tables copied into `tables/` by other means. Scans run
-        without keys too (they look them up at scan time), only slower.
+        The loader keys what it loads; this is for tables copied into `tables/` by other means, and for a warehouse
+        keyed before the key manifest (its keys are verified and recorded, not rewritten). Scans run without keys
+        too (they look them up at scan time), only slower.
         """
         from taxloop.analytics.warehouse import Warehouse
         from taxloop.bootstrap import load_settings
@@ -61,4 +62,5 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         for name, secs in run.seconds.items():
             console.print(f"{name}: {secs:.1f} s")
         for name, secs in run.skipped.items():
-            console.print(f"{name}: not rewritten, keys right / 键已正确未重写 ({secs:.1f} s)")
+            how = "keys verified and recorded / 键已核对并记录" if name in run.verified else "keys right / 键已正确"
+            console.print(f"{name}: not rewritten, {how}未重写 ({secs:.1f} s)")

@@ -5,7 +5,9 @@ with the TINs of the delivery's tables (merged, quarantine left out); the loader
 once, with its key columns (``keyed_sql``), so the dictionary and the keys arrive in the warehouse together.
 ``index_warehouse`` (``taxloop keys``) does the same in place for tables written into ``tables/`` by other
 means (a benchmark's copies, a bureau's own export). Both keep every key already given out: the dictionary
-only grows.
+only grows. Both record what they wrote or verified in the key manifest (``record_keys``), which is what a scan
+trusts; ``taxloop keys`` verifies (``wrong_keys_sql``) rather than rewrites a keyed table the manifest does not
+vouch for (one keyed before the manifest existed, or copied), and rewrites it only when its keys are wrong.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from taxloop.analytics.keys import (
     has_key_columns,
     keyed_select,
     one_generation,
-    untrusted_rows_sql,
+    wrong_keys_sql,
 )
+from taxloop.analytics.keys_manifest import Entry, read_manifest, write_manifest
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.load.rules import ident, lit
+from taxloop.load.rules import lit
 from taxloop.load.stage import copy_parquet, has_parts
 
 
@@ -97,21 +100,50 @@ def stage_dictionary(
     return dictionary
 
 
+def registered_covered(wh: Warehouse) -> bool:
+    """Whether the manifest says the dictionary as it lies now holds every TIN of ``taxpayers`` as it lies now (the
+    loader asks before swapping a delivery without ``taxpayers`` in: the dictionary only grows, so the larger
+    one holds them too)."""
+    before = read_manifest(wh)
+    if before.registered is None or before.dictionary_generation(wh, DICTIONARY) is None:
+        return False
+    return before.registered.matches(wh, "taxpayers")
+
+
+def record_keys(wh: Warehouse, generation: int | None, keyed: dict[str, Entry], registered: Entry | None) -> None:
+    """Record in the key manifest the dictionary as it lies now (of ``generation``), the ``keyed`` tables' entries
+    (taken when their keys were verified, or after they were written and swapped in) and ``registered``: the
+    ``taxpayers`` files every TIN of which is in the dictionary (None: not known). Entries of tables not named
+    are kept (their keys stay right: the dictionary only grows, keeping its generation). Under the load lock."""
+    manifest = read_manifest(wh)
+    manifest.dictionary = Entry.at(wh, wh.table_dir(DICTIONARY, "derived"), generation)
+    manifest.registered = registered
+    manifest.tables.update(keyed)
+    write_manifest(wh, manifest)
+
+
 @dataclass
 class IndexRun:
     """What ``index_warehouse`` did: seconds per step (the dictionary, each keyed table rewritten) and the keyed
-    tables left as they were (their keys already right for the dictionary), with the seconds their check took."""
+    tables left as they were (their keys already right for the dictionary), with the seconds their check took;
+    ``verified`` names those of them whose keys were checked row by row (no manifest entry matched them)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, float] = field(default_factory=dict)
+    verified: list[str] = field(default_factory=list)
 
 
 def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> IndexRun:
-    """Key every keyed table of ``wh`` in place (``taxloop keys``), holding the warehouse's load lock.
+    """Key every keyed table of ``wh`` in place (``taxloop keys``), holding the warehouse's load lock, and record
+    them in the key manifest (``taxloop.analytics.keys_manifest``).
 
-    The dictionary is extended with every TIN of the tables (rewritten only when it grows); a keyed table whose
-    rows are all keyed against it (``untrusted_rows_sql`` is 0: same generation, no TIN without a key) is not
-    rewritten, so a second run over a keyed warehouse rewrites nothing."""
+    When the manifest already vouches for everything (the dictionary, the ``taxpayers`` files it covers and every
+    keyed table, as they lie now) nothing is read or written. Otherwise the dictionary is extended with every TIN
+    of the tables (rewritten only when it grows); a keyed table the manifest vouches for is left alone; any other
+    one (keyed before the manifest existed, copied in, edited) is verified with one join (``wrong_keys_sql``: every
+    row's keys are the dictionary's, of its generation) and then only recorded, or rewritten with its keys and
+    recorded. So a warehouse keyed before the manifest gets one without a file rewritten, and a second run
+    rewrites nothing."""
     from taxloop.load.service import load_lock  # the loader imports this module
 
     with load_lock(wh):
@@ -126,22 +158,17 @@ def _columns(con: duckdb.DuckDBPyConnection, folder: Path) -> set[str]:
     return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_rel(folder)}").fetchall()}
 
 
-def _trusted(con: duckdb.DuckDBPyConnection, name: str, folder: Path, generation: int | None) -> bool:
-    """Whether every row of ``name`` (Parquet parts in ``folder``) is keyed against the dictionary of
-    ``generation``."""
-    if generation is None:
-        return False
+def _verified(con: duckdb.DuckDBPyConnection, name: str, folder: Path, dictionary: Path, generation: int) -> bool:
+    """Whether every row of ``name`` (Parquet parts in ``folder``) carries the keys of ``dictionary`` (a folder,
+    of ``generation``) for its TINs."""
     if not has_key_columns(name, _columns(con, folder)):
         return False
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {_rel(folder)}")
-    try:
-        return _count(con, untrusted_rows_sql(name, generation)) == 0  # name: a KEY_COLUMNS table, plain SQL
-    finally:
-        con.execute(f"DROP VIEW {ident(name)}")
+    return _count(con, wrong_keys_sql(_rel(folder), name, _rel(dictionary), generation)) == 0
 
 
-def _generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int | None:
-    """The generation of the dictionary in ``folder``; None when it has none (written before generations)."""
+def dictionary_generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int | None:
+    """The generation of the dictionary in ``folder``; None when it has none (written before generations, or
+    empty)."""
     if not has_parts(folder) or GENERATION not in _columns(con, folder):
         return None
     lo, hi = con.execute(generation_sql(_rel(folder))).fetchall()[0]
@@ -156,11 +183,11 @@ def _extend(con: duckdb.DuckDBPyConnection, wh: Warehouse, tables: dict[str, Pat
     wh.area("derived").mkdir(parents=True, exist_ok=True)
     relations = {t: _rel(folder) for t, folder in tables.items()}
     try:
-        old_gen = _generation(con, current)
+        old_gen = dictionary_generation(con, current)
         size = write_dictionary(con, current if has_parts(current) else None, relations, new)
         if size == 0:
             return None, False  # no TIN anywhere: nothing to key
-        gen = _generation(con, new)
+        gen = dictionary_generation(con, new)
         if gen is not None and gen == old_gen and _count(con, f"SELECT count(*) FROM {_rel(current)}") == size:
             return gen, False  # it only grows, so the same size is the same dictionary: left as it is
         _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid
@@ -169,37 +196,60 @@ def _extend(con: duckdb.DuckDBPyConnection, wh: Warehouse, tables: dict[str, Pat
         shutil.rmtree(new, ignore_errors=True)  # left when it was not needed (or the swap failed)
 
 
+def _all_recorded(wh: Warehouse, tables: dict[str, Path]) -> bool:
+    """Whether the manifest vouches for the dictionary, the ``taxpayers`` files and every keyed table of
+    ``tables`` as they lie now (then there is nothing to do)."""
+    manifest = read_manifest(wh)
+    generation = manifest.dictionary_generation(wh, DICTIONARY)
+    if generation is None or not registered_covered(wh):
+        return False
+    return all(manifest.table_trusted(wh, t, generation) for t in KEY_COLUMNS if t in tables)
+
+
 def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
+    run = IndexRun()
+    tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if has_parts(wh.table_dir(t))}
+    if _all_recorded(wh, tables):
+        run.skipped = {t: 0.0 for t in (DICTIONARY, *KEY_COLUMNS) if t == DICTIONARY or t in tables}
+        return run
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order=false")
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")
     if threads:
         con.execute(f"SET threads={int(threads)}")
-    run = IndexRun()
     try:
-        tables = {t: wh.table_dir(t) for t in DICTIONARY_SOURCES if has_parts(wh.table_dir(t))}
+        manifest = read_manifest(wh)
+        # before its TINs are read: a change from now on will not match
+        registered = Entry.at(wh, tables["taxpayers"]) if "taxpayers" in tables else None
         current = wh.table_dir(DICTIONARY, "derived")
         started = time.perf_counter()
         generation, rewritten = _extend(con, wh, tables)
-        if generation is None and not rewritten:
-            return run  # no TIN anywhere: nothing to key
+        if generation is None:
+            return run  # no TIN anywhere (or only an empty dictionary): nothing to key
         (run.seconds if rewritten else run.skipped)[DICTIONARY] = time.perf_counter() - started
+        keyed: dict[str, Entry] = {}
         for name in KEY_COLUMNS:
             if name not in tables:
                 continue
-            started = time.perf_counter()
-            folder = tables[name]
-            if _trusted(con, name, folder, generation):
+            started, folder = time.perf_counter(), tables[name]
+            if manifest.table_trusted(wh, name, generation):
                 run.skipped[name] = time.perf_counter() - started
+                continue
+            keyed[name] = Entry.at(wh, folder, generation)  # before the rows are read, as for taxpayers
+            if _verified(con, name, folder, current, generation):
+                run.skipped[name] = time.perf_counter() - started
+                run.verified.append(name)
                 continue
             out = folder.with_name(f".{name}.{uuid.uuid4().hex}")
             try:
                 write_keyed(con, name, folder, current, out)
                 _replace(folder, out)
+                keyed[name] = Entry.at(wh, folder, generation)  # the rewritten files
             finally:
                 shutil.rmtree(out, ignore_errors=True)  # left only when the rewrite failed
             run.seconds[name] = time.perf_counter() - started
+        record_keys(wh, generation, keyed, registered)
     finally:
         con.close()
     return run

@@ -21,11 +21,12 @@ import duckdb
 from rich.progress import Progress
 
 from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS
+from taxloop.analytics.keys_manifest import Entry
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import Contract, load_contract
 from taxloop.load.discover import Dataset, TableSource, discover
 from taxloop.load.errors import LoadError
-from taxloop.load.keys import keyed_sql, stage_dictionary
+from taxloop.load.keys import dictionary_generation, keyed_sql, record_keys, registered_covered, stage_dictionary
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
 from taxloop.load.report import LoadReport, TableReport
 from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
@@ -200,8 +201,15 @@ def load_dataset(
                     bar.advance(task)
                 bar.update(task, description="TIN keys / 纳税人识别号键")
                 dictionary = _write_held(con, wh, staging, dataset, held)
+            generation = dictionary_generation(con, staging / "derived" / DICTIONARY) if dictionary else None
             con.close()
+            # the dictionary holds every registered TIN if the delivery's taxpayers went into it, or if it held
+            # those of the warehouse's (as the manifest says) and they are not replaced: it only grows
+            registered = "taxpayers" in dataset.tables or (dictionary and registered_covered(wh))
             _swap(wh, staging, list(dataset.tables), dictionary)
+            if dictionary:  # after the swap: the files as they lie in the warehouse
+                keyed = {n: Entry.at(wh, wh.table_dir(n), generation) for n in held}
+                record_keys(wh, generation, keyed, Entry.at(wh, wh.table_dir("taxpayers")) if registered else None)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

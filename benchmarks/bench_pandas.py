@@ -128,7 +128,7 @@ def main() -> None:
     from taxloop.analytics.duckdb_backend import DuckDBBackend
     from taxloop.analytics.warehouse import Warehouse
     from taxloop.bootstrap import load_settings
-    from taxloop.features import build_pruned
+    from taxloop.features.plan import pruned_plan, stage_plan
     from taxloop.features.plan_cache import cache_dir
     from taxloop.risk.library import load_library
     from taxloop.risk.scan import run_rules
@@ -139,14 +139,19 @@ def main() -> None:
     specs = load_library(codes=list(CODES))
     params = {s.code: s.defaults() for s in specs}
     cache = cache_dir(load_settings().plan_cache if args.plan_cache is None else args.plan_cache)
-    entries_before = set(cache.glob("*.json")) if cache is not None and cache.is_dir() else set()
 
     phases: dict[str, list[float]] = {}
+    plan_from: list[str] = []
 
     def engine() -> dict[str, set[str]]:
         backend = DuckDBBackend(wh)
         # what `scan --indicators` builds: the columns these rules read, in memory
-        _, *phases["features"] = timed(lambda: build_pruned(backend, specs, cache))
+        def features() -> None:
+            plan, hit = pruned_plan(backend, specs, cache)
+            plan_from.append("off" if cache is None else "hit" if hit else "miss")
+            stage_plan(backend, plan)
+
+        _, *phases["features"] = timed(features)
         run, *phases["rules"] = timed(lambda: run_rules(backend, specs, "bench", progress=False))
         hits = run.hits.to_pandas()
         backend.close()
@@ -155,8 +160,6 @@ def main() -> None:
     load_before = os.getloadavg()
     analyst, pandas_s, pandas_cpu = timed(lambda: analyst_indicators(monthly(args.warehouse), params))
     ours, engine_s, engine_cpu = timed(engine)
-    entries_after = set(cache.glob("*.json")) if cache is not None and cache.is_dir() else set()
-    plan = "off" if cache is None else "miss" if entries_after - entries_before else "hit"
     per_code = {c: {"engine": len(ours[c]), "pandas": len(analyst[c]), "same": ours[c] == analyst[c]} for c in CODES}
     result = {
         "warehouse": str(args.warehouse),
@@ -166,7 +169,7 @@ def main() -> None:
         "pandas_cpu_seconds": round(pandas_cpu, 2),
         "engine_cpu_seconds": round(engine_cpu, 2),
         "engine_phases_wall_cpu": {k: [round(x, 2) for x in v] for k, v in phases.items()},
-        "plan_cache": plan,
+        "plan_cache": plan_from[0],
         "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "same_hits": all(v["same"] for v in per_code.values()),

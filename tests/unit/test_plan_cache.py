@@ -143,3 +143,69 @@ def test_cli_scan_of_chosen_rules_uses_the_setting(
         res = runner.invoke(build_app(), ["scan", "-w", str(wh), "--indicators", CODES[0], "--sample-share", "0"])
         assert res.exit_code == 0, res.output
         assert len(list(cache.glob("*.json"))) == entries
+
+
+class _Zoned:
+    """``duckdb`` as ``rowset`` uses it, on a connection in another time zone (what TZ does to a scan's process)."""
+
+    def __init__(self, zone: str) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute(f"SET TimeZone='{zone}'")
+        self.Error = duckdb.Error
+
+    def execute(self, sql: str) -> object:
+        return self.con.execute(sql)
+
+
+def test_a_plan_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A WHERE calling current_date proves no blindness, so the plan (and its key) is the same on every day."""
+    import duckdb
+
+    from taxloop.features import rowset
+    from taxloop.features.plan import plan_features
+
+    spec = load_library(codes=CODES[:1])[0]
+    day = duckdb.sql("SET TimeZone='Etc/GMT-14'; SELECT current_date::VARCHAR").fetchall()[0][0]  # latest date now
+    sql = (
+        "SELECT tin AS subject_id, tin, period, out_n AS value, 0 AS threshold, '' AS evidence "
+        f"FROM features_period WHERE out_n > 0 OR current_date >= DATE '{day}'"
+    )
+    rule = spec.model_copy(update={"sql": sql, "code": "CLOCK"})
+    present = set(load_contract().tables)
+    plans = []
+    for zone in ("Etc/GMT+12", "Etc/GMT-14"):  # 26 hours apart: two different dates
+        monkeypatch.setattr(rowset, "duckdb", _Zoned(zone))
+        rowset.blank_values.cache_clear()
+        plans.append(plan_features([rule], present, 1, {}).sources_dropped)
+    assert plans[0] == plans[1] == {"features_period": False}
+
+
+def test_a_failed_entry_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def _full(obj: object, fh: object, **kwargs: object) -> None:
+        fh.write('{"sql": ')  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(json, "dump", _full)
+    plan_cache.write_entry(tmp_path, "k", {"sql": {}})
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="file owners are POSIX only")
+def test_entries_others_may_write_are_not_used(warehouse: Warehouse, tmp_path: Path) -> None:
+    specs = load_library(codes=CODES[:1])
+    cache = tmp_path / "plans"
+    expected = _staged(warehouse, specs, cache)
+    assert cache.stat().st_mode & 0o777 == 0o700  # a new cache folder is private
+    (entry,) = cache.glob("*.json")
+    entry.write_text(entry.read_text(encoding="utf-8").replace("SELECT", "SELECT 1 AS injected,", 1))
+    entry.chmod(0o666)  # writable by anyone: not trusted, planned anew and replaced
+    assert _staged(warehouse, specs, cache) == expected
+    assert "injected" not in entry.read_text(encoding="utf-8")
+    cache.chmod(0o777)  # a folder anyone may write: nothing in it is trusted
+    key_path = next(cache.glob("*.json"))
+    key_path.write_text('{"sql": {"features_tin": ["SELECT 1 AS injected"]}, "columns": {}, '
+                        '"sources_dropped": {}, "cells_inlined": false}')  # fmt: skip
+    key_path.chmod(0o600)
+    assert _staged(warehouse, specs, cache) == expected

@@ -184,25 +184,28 @@ def _is_plan(entry: dict[str, object]) -> bool:
     )
 
 
-def build_pruned(
+def pruned_plan(
     backend: AnalyticsBackend, specs: Sequence[RuleSpec], plan_cache: Path | None = None
-) -> dict[str, int]:
-    """Stage the pruned feature tables ``specs`` read (``backend.stage``); returns each one's row count. With
-    ``plan_cache`` (a folder: ``taxloop.features.plan_cache``), the plan is read from there when it was made
-    before for the same inputs, and stored there otherwise."""
+) -> tuple[FeaturePlan, bool]:
+    """The pruned plan of ``specs`` over this backend's tables, and whether it was read from ``plan_cache`` (a
+    folder: ``taxloop.features.plan_cache``; a plan made anew is stored there)."""
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
     tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
     relations = prepare_keys(backend)
-    entry, _ = cached(
+    entry, hit = cached(
         plan_cache,
         lambda: plan_key(specs, present & sources_read(), buckets, relations),
         lambda: asdict(plan_features(specs, present, buckets, relations)),
         _is_plan,
     )
-    plan = FeaturePlan(**entry)
+    return FeaturePlan(**entry), hit
+
+
+def stage_plan(backend: AnalyticsBackend, plan: FeaturePlan) -> dict[str, int]:
+    """Stage each table of ``plan`` on the backend (``backend.stage``); returns each one's row count."""
     counts: dict[str, int] = {}
     for table, parts in plan.sql.items():
         try:
@@ -210,3 +213,11 @@ def build_pruned(
         except Exception as exc:
             raise FeatureBuildError(f"building pruned {table} failed: {exc}") from exc
     return counts
+
+
+def build_pruned(
+    backend: AnalyticsBackend, specs: Sequence[RuleSpec], plan_cache: Path | None = None
+) -> dict[str, int]:
+    """Stage the pruned feature tables ``specs`` read (``pruned_plan``, then ``stage_plan``); returns each one's
+    row count."""
+    return stage_plan(backend, pruned_plan(backend, specs, plan_cache)[0])

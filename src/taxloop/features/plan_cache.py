@@ -9,8 +9,10 @@ the relations standing for keyed tables, the versions of taxloop, sqlglot and Du
 source files that make a plan (feature SQL, pruner, rule compiler, contract, keys). Any change of any of them is
 a new key: an entry is never stale, only unused. Entries are JSON (SQL text and column lists), written atomically
 (a temporary file renamed into place), so concurrent scans at worst write the same entry twice. A corrupt or
-unreadable entry is ignored and planned anew. Where the cache lives: setting ``plan_cache`` (environment
-``TAXLOOP_PLAN_CACHE``): a folder, empty for ``$XDG_CACHE_HOME/taxloop/plans`` (``~/.cache/...``), ``off`` for none.
+unreadable entry is ignored and planned anew, and so is one in a file or folder owned by another user or writable
+by others (entries are SQL the scan runs; new folders are made private). Where the cache lives: setting
+``plan_cache`` (environment ``TAXLOOP_PLAN_CACHE``): a folder, empty for ``$XDG_CACHE_HOME/taxloop/plans``
+(``~/.cache/...``), ``off`` for none.
 """
 
 from __future__ import annotations
@@ -82,25 +84,44 @@ def plan_key(specs: Sequence[RuleSpec], present: set[str], buckets: int, relatio
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
+def _own(path: Path) -> bool:
+    """Whether ``path`` may be trusted as this user's own: owned by this user, writable by no one else (an entry
+    is SQL the scan runs). Always True where the platform has no owners (Windows)."""
+    if not hasattr(os, "getuid"):
+        return True
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
 def read_entry(folder: Path, key: str) -> dict[str, Any] | None:
-    """The entry stored under ``key``, or None (absent, unreadable or not a JSON object)."""
+    """The entry stored under ``key``, or None (absent, unreadable, not a JSON object, or in a file or folder
+    someone else owns or may write: see ``_own``)."""
+    path = folder / f"{key}.json"
     try:
-        data = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        if not (_own(folder) and _own(path)):
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
 def write_entry(folder: Path, key: str, entry: dict[str, Any]) -> None:
-    """Store ``entry`` under ``key`` atomically; a folder that cannot be written leaves the cache unused."""
+    """Store ``entry`` under ``key`` atomically (a new folder is private to this user); a folder that cannot be
+    written leaves the cache unused, and a failed write leaves no temporary file."""
+    tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(entry, out, ensure_ascii=False)
         os.replace(tmp, folder / f"{key}.json")
+        tmp = None
     except OSError:
         return
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def cached(

@@ -5,7 +5,9 @@ Dropping a source nobody reads removes the keys only it had; on such a *blank* r
 sources holds its "no row" value (``coalesce(k.out_n, 0)`` gives 0, ``k.vat_sales`` gives NULL, ...). A rule
 is blind to blank rows when every SELECT of it that reads the table reads it alone (no join) and has a WHERE
 conjunct over non-key columns that is not TRUE on a blank row: then no blank row reaches its aggregates,
-windows or output, whatever rows there are. Anything else counts as not blind (the source stays, key-only).
+windows or output, whatever rows there are. A conjunct calling the clock, chance or the session (``current_date``,
+``now()``, ``random()``...) proves nothing: its value may change after the plan was made (and cached). Anything
+else counts as not blind (the source stays, key-only).
 """
 
 from __future__ import annotations
@@ -49,12 +51,30 @@ def blank_values(table_sql: str) -> dict[str, exp.Expr] | None:
     return out
 
 
+#: Functions whose value depends on when, where or by whom a query runs (DuckDB names sqlglot keeps as
+#: ``Anonymous``); sqlglot's own classes for such functions are found by name in ``_volatile``.
+_VOLATILE_NAMES = frozenset({
+    "now", "today", "get_current_time", "get_current_timestamp", "transaction_timestamp", "statement_timestamp",
+    "current_localtime", "current_localtimestamp", "random", "setseed", "uuid", "gen_random_uuid", "nextval",
+    "currval", "current_setting", "txid_current", "version",
+})  # fmt: skip
+_VOLATILE_CLASSES = ("Rand", "Randn", "Randstr", "Systimestamp", "Uuid")
+
+
+def _volatile(node: exp.Expr) -> bool:
+    """Whether ``node`` is a call whose value is not fixed by its arguments (the clock, the session, chance)."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower() in _VOLATILE_NAMES
+    name = type(node).__name__
+    return name.startswith(("Current", "Local")) or name in _VOLATILE_CLASSES
+
+
 def _false_on_blank(conjunct: exp.Expr, blank: dict[str, exp.Expr], alias: str) -> bool:
     cols = list(conjunct.find_all(exp.Column))
     if not cols or any(c.name not in blank or (c.table and c.table != alias) for c in cols):
         return False
-    if any(isinstance(n, exp.Subquery | exp.Select) for n in conjunct.walk()):
-        return False
+    if any(isinstance(n, exp.Subquery | exp.Select) or _volatile(n) for n in conjunct.walk()):
+        return False  # a subquery, or a value that may differ on another day (and in a cached plan): not proven
 
     def _sub(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):

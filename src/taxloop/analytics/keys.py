@@ -13,9 +13,10 @@ name, size and ``mtime_ns``, and the dictionary generation its keys belong to).
 Who reads them: the feature SQL joins and groups on keys and decodes TINs through ``{tin_keys}`` at the end.
 A scan checks the keys before it uses them: ``prepare_keys`` trusts a table's keys only when its files are the
 ones the manifest recorded against the dictionary's ``GENERATION`` (the file system is asked, no row is read);
-for any other table (no entry, any file rewritten since: a TIN edited by hand, a copy, a tool; or a warehouse
-without dictionary) it stages a scan-time dictionary and reads the table through a view that looks its keys up
-(``keyed_select``), so the feature SQL is the same either way and so are the results; only the speed differs.
+for any other table (no entry, any file rewritten since: a TIN edited by hand, a copy, a tool; a dictionary
+not as recorded, e.g. put back from a backup; or a warehouse without dictionary) it stages a scan-time
+dictionary and reads the table through a view that looks its keys up (``keyed_select``), so the feature SQL
+is the same either way and so are the results; only the speed differs (a scan says so: ``keys_notice``).
 All SQL here is plain enough for DuckDB and Spark.
 """
 
@@ -148,25 +149,57 @@ def _dictionary(backend: AnalyticsBackend, wh: Warehouse | None, manifest: Manif
     return one_generation(row["lo"], row["hi"]), False
 
 
+def _untrusted(wh: Warehouse | None, manifest: Manifest, recorded: int | None, present: set[str]) -> list[str]:
+    """The keyed tables of ``present`` not trusted: all when there is no warehouse folder or the dictionary is not
+    as recorded (``recorded``: its generation when it is), else those whose files are not as recorded."""
+    return [
+        t
+        for t in KEY_COLUMNS
+        if t in present and (wh is None or recorded is None or not manifest.table_trusted(wh, t, recorded))
+    ]
+
+
+def untrusted_keys(backend: AnalyticsBackend) -> list[str]:
+    """The keyed tables whose keys a scan on ``backend`` looks up (``prepare_keys``'s choice; file system only)."""
+    wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
+    manifest = read_manifest(wh) if wh is not None else Manifest()
+    recorded = manifest.dictionary_generation(wh, DICTIONARY) if wh is not None else None
+    return _untrusted(wh, manifest, recorded, set(backend.table_names()))
+
+
+def keys_notice(backend: AnalyticsBackend) -> str | None:
+    """A note for whoever runs a scan on ``backend`` (a warehouse's folder) whose keyed tables are not all trusted:
+    which, why it matters, and the fix; None when all are (or there is no warehouse folder to fix)."""
+    tables = untrusted_keys(backend) if isinstance(backend, OnWarehouse) else []
+    if not tables:
+        return None
+    root = backend.warehouse.root if isinstance(backend, OnWarehouse) else ""
+    names = ", ".join(tables)
+    return (
+        f"TIN keys of {names} are not recorded in the key manifest (keyed by an older taxloop, copied without "
+        f"modification times, edited, or the dictionary replaced): this scan looks them up (slower, same results). "
+        f"Run `taxloop keys -w {root}` once / {names} 的纳税人识别号键未记录在键清单中 "
+        f"(由旧版本写入、复制时未保留修改时间、被修改或字典被替换): 本次扫描重新查找 (较慢, 结果相同)。"
+        f"请运行一次 `taxloop keys -w {root}`"
+    )
+
+
 def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
     """What the feature SQL's ``{source}`` placeholders of keyed tables and ``{tin_keys}`` must read on this
     backend: {} when the warehouse's dictionary and every keyed table's key columns can be used as they are;
     otherwise a dictionary staged for this scan (``SCAN_DICTIONARY``: the warehouse's, extended with the TINs of
     the tables without trusted keys) and, for those tables, a ``keyed_select`` over it.
 
-    A keyed table is trusted when its files are those the key manifest recorded, keyed against the dictionary's
-    generation (file system only: no row is read); a backend with no warehouse folder (``OnWarehouse``) trusts
-    none. The dictionary must also hold every registered TIN: known without a query when the manifest recorded
-    both the dictionary and the ``taxpayers`` files as they are, else counted (``_unregistered_sql``)."""
+    A keyed table is trusted when the dictionary's files and its own are those the key manifest recorded, keyed
+    against the dictionary's generation (file system only: no row is read); a backend with no warehouse folder
+    (``OnWarehouse``) trusts none. The dictionary must also hold every registered TIN: known without a query when
+    the manifest recorded both the dictionary and the ``taxpayers`` files as they are, else counted
+    (``_unregistered_sql``)."""
     present = set(backend.table_names())
     wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
     manifest = read_manifest(wh) if wh is not None else Manifest()
     generation, recorded = _dictionary(backend, wh, manifest) if DICTIONARY in present else (None, False)
-    untrusted = [
-        t
-        for t in KEY_COLUMNS
-        if t in present and (wh is None or generation is None or not manifest.table_trusted(wh, t, generation))
-    ]
+    untrusted = _untrusted(wh, manifest, generation if recorded else None, present)
     if generation is not None and not untrusted:
         registered = manifest.registered
         if wh is not None and recorded and registered is not None and registered.matches(wh, "taxpayers"):

@@ -62,7 +62,14 @@ class Entry:
     @classmethod
     def at(cls, wh: Warehouse, folder: Path, generation: int | None = None) -> Entry:
         """The entry of the table in ``folder`` (inside ``wh``) as it lies now."""
-        return cls(folder.relative_to(wh.root).as_posix(), fingerprint(folder), generation)
+        return cls.staged(wh, folder, folder, generation)
+
+    @classmethod
+    def staged(cls, wh: Warehouse, final: Path, staged: Path, generation: int | None = None) -> Entry:
+        """The entry the table in ``final`` (inside ``wh``) will have once the folder ``staged`` is renamed to it:
+        a rename keeps every file's name, size and ``mtime_ns`` (the loader's swap renames a symbolic link
+        ``final`` away and puts the real folder ``staged`` in its place)."""
+        return cls(final.relative_to(wh.root).as_posix(), fingerprint(staged), generation)
 
     def matches(self, wh: Warehouse, name: str) -> bool:
         """Whether the files a backend reads for ``name`` (``Warehouse.find``) are exactly the recorded ones."""

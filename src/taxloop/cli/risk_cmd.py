@@ -190,6 +190,8 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             plan_cache=cache_dir(settings.plan_cache),
         )
         engine.close()
+        for notice in outcome.notices:  # e.g. TIN keys looked up: the fix
+            console.print(f"note / 提示: {notice}", style="yellow", markup=False)
         bad = [r for r in outcome.rules if r.status != "ok"]
         for r in bad:
             console.print(f"[yellow]{r.code}: {r.status} — {r.message}[/]")

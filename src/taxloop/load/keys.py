@@ -33,7 +33,7 @@ from taxloop.analytics.keys import (
     one_generation,
     wrong_keys_sql,
 )
-from taxloop.analytics.keys_manifest import Entry, read_manifest, write_manifest
+from taxloop.analytics.keys_manifest import Entry, Manifest, read_manifest, write_manifest
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load.rules import lit
 from taxloop.load.stage import copy_parquet, has_parts
@@ -103,23 +103,64 @@ def stage_dictionary(
 def registered_covered(wh: Warehouse) -> bool:
     """Whether the manifest says the dictionary as it lies now holds every TIN of ``taxpayers`` as it lies now (the
     loader asks before swapping a delivery without ``taxpayers`` in: the dictionary only grows, so the larger
-    one holds them too)."""
-    before = read_manifest(wh)
-    if before.registered is None or before.dictionary_generation(wh, DICTIONARY) is None:
+    one holds them too). False when it cannot be told (a file gone while fingerprinted)."""
+    try:
+        before = read_manifest(wh)
+        if before.registered is None or before.dictionary_generation(wh, DICTIONARY) is None:
+            return False
+        return before.registered.matches(wh, "taxpayers")
+    except OSError:
         return False
-    return before.registered.matches(wh, "taxpayers")
 
 
-def record_keys(wh: Warehouse, generation: int | None, keyed: dict[str, Entry], registered: Entry | None) -> None:
-    """Record in the key manifest the dictionary as it lies now (of ``generation``), the ``keyed`` tables' entries
-    (taken when their keys were verified, or after they were written and swapped in) and ``registered``: the
-    ``taxpayers`` files every TIN of which is in the dictionary (None: not known). Entries of tables not named
-    are kept (their keys stay right: the dictionary only grows, keeping its generation). Under the load lock."""
+def dictionary_recorded(wh: Warehouse) -> bool:
+    """Whether the dictionary lies as the key manifest recorded it (False when it cannot be told). When not (put
+    back from a backup, copied from a sibling: same generation, other TINs), no table's entry is proven against it."""
+    try:
+        return read_manifest(wh).dictionary_generation(wh, DICTIONARY) is not None
+    except OSError:
+        return False
+
+
+def next_manifest(
+    wh: Warehouse, dictionary: Entry, keyed: dict[str, Entry], registered: Entry | None, keep: bool
+) -> Manifest:
+    """The key manifest recording ``dictionary`` (its entry, with its generation), the ``keyed`` tables' entries
+    (taken when their keys were verified, or of the files written) and ``registered``: the ``taxpayers`` files
+    every TIN of which is in the dictionary (None: not known). Entries of tables not named are kept with ``keep``
+    (the dictionary extended was the one recorded: it only grows, keeping its generation, so their keys stay
+    right), else dropped (``dictionary_recorded`` said no: their keys are unproven)."""
     manifest = read_manifest(wh)
-    manifest.dictionary = Entry.at(wh, wh.table_dir(DICTIONARY, "derived"), generation)
-    manifest.registered = registered
+    manifest.dictionary, manifest.registered = dictionary, registered
+    if not keep:
+        manifest.tables = {}
     manifest.tables.update(keyed)
-    write_manifest(wh, manifest)
+    return manifest
+
+
+def record_keys(
+    wh: Warehouse, generation: int | None, keyed: dict[str, Entry], registered: Entry | None, keep: bool
+) -> None:
+    """Record (``next_manifest``) the dictionary as it lies now (of ``generation``), ``keyed``, ``registered``."""
+    dictionary = Entry.at(wh, wh.table_dir(DICTIONARY, "derived"), generation)
+    write_manifest(wh, next_manifest(wh, dictionary, keyed, registered, keep))
+
+
+def staged_manifest(
+    wh: Warehouse, staging: Path, generation: int | None, keyed: list[str], registered: bool, keep: bool
+) -> Manifest:
+    """The key manifest as it must read once the load staged in ``staging`` (its dictionary, the ``keyed`` tables
+    and any other table it delivers) is swapped in, taken before the swap from the staged folders: the swap renames
+    them into place, which keeps every file's name, size and ``mtime_ns``. ``registered``: whether the dictionary
+    holds every TIN of ``taxpayers`` as it will lie (staged, or the warehouse's, left in place)."""
+
+    def entry(name: str, area: str = "tables", gen: int | None = None) -> Entry:
+        final, staged = wh.table_dir(name, area), staging / area / name
+        return Entry.staged(wh, final, staged if staged.is_dir() else final, gen)
+
+    tables = {n: entry(n, gen=generation) for n in keyed}
+    taxpayers = entry("taxpayers") if registered else None
+    return next_manifest(wh, entry(DICTIONARY, "derived", generation), tables, taxpayers, keep)
 
 
 @dataclass
@@ -220,6 +261,9 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
         con.execute(f"SET threads={int(threads)}")
     try:
         manifest = read_manifest(wh)
+        keep = dictionary_recorded(wh)  # before it is extended: else no entry is proven against it
+        if not keep:
+            manifest.tables = {}
         # before its TINs are read: a change from now on will not match
         registered = Entry.at(wh, tables["taxpayers"]) if "taxpayers" in tables else None
         current = wh.table_dir(DICTIONARY, "derived")
@@ -249,7 +293,7 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
             finally:
                 shutil.rmtree(out, ignore_errors=True)  # left only when the rewrite failed
             run.seconds[name] = time.perf_counter() - started
-        record_keys(wh, generation, keyed, registered)
+        record_keys(wh, generation, keyed, registered, keep)
     finally:
         con.close()
     return run

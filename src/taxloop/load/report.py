@@ -40,6 +40,7 @@ class LoadReport(BaseModel):
     tables: list[TableReport] = Field(default_factory=list)
     ignored: list[str] = Field(default_factory=list)
     same_as_load: str | None = None
+    warnings: list[str] = Field(default_factory=list)
 
     def table(self, name: str) -> TableReport:
         """The report of table ``name``."""
@@ -111,4 +112,6 @@ def render(report: LoadReport, console: Console) -> None:
         console.print(f"ignored / 已忽略: {', '.join(report.ignored)}")
     if report.same_as_load:
         console.print(f"same files as load / 与此前加载相同: {report.same_as_load} (no rows duplicated / 未重复入库)")
+    for warning in report.warnings:
+        console.print(f"warning / 警告: {warning}", style="yellow", markup=False)
     console.print(f"{report.seconds:.1f} s")

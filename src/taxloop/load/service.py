@@ -2,7 +2,9 @@
 
 All-or-nothing: every file is checked, every table validated and staged under ``<warehouse>/.staging/<load_id>/``;
 only when the whole data set succeeded are the table and quarantine folders swapped in (each by a rename,
-rolled back if a rename fails). Any ``LoadError`` leaves the warehouse as it was.
+rolled back if a rename fails). Any ``LoadError`` leaves the warehouse as it was. The TIN key manifest is taken
+before the swap and written right after it; it only spares a scan its key lookups, so a failure to take or write
+it never fails a load that is swapped in: the report's ``warnings`` says so.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,12 +23,19 @@ import duckdb
 from rich.progress import Progress
 
 from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS
-from taxloop.analytics.keys_manifest import Entry
+from taxloop.analytics.keys_manifest import Manifest, manifest_path, write_manifest
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import Contract, load_contract
 from taxloop.load.discover import Dataset, TableSource, discover
 from taxloop.load.errors import LoadError
-from taxloop.load.keys import dictionary_generation, keyed_sql, record_keys, registered_covered, stage_dictionary
+from taxloop.load.keys import (
+    dictionary_generation,
+    dictionary_recorded,
+    keyed_sql,
+    registered_covered,
+    stage_dictionary,
+    staged_manifest,
+)
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
 from taxloop.load.report import LoadReport, TableReport
 from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
@@ -148,6 +157,46 @@ def _write_held(
     return dictionary is not None
 
 
+def _unrecorded(wh: Warehouse, exc: OSError) -> str:
+    return (
+        f"TIN key manifest not written ({exc}): the load is complete, but scans look keys up (slower, same "
+        f"results) until `taxloop keys -w {wh.root}` is run once / 键清单未写入 ({exc}): 加载已完成, 但扫描时"
+        f"将重新查找纳税人识别号键 (较慢, 结果相同), 请运行一次 `taxloop keys -w {wh.root}`"
+    )
+
+
+def _manifest(
+    wh: Warehouse,
+    staging: Path,
+    generation: int | None,
+    keyed: list[str],
+    registered: bool,
+    keep: bool,
+    report: LoadReport,
+) -> Manifest | None:
+    """The key manifest of the staged load (``staged_manifest``), taken before the swap; None (and a warning in
+    ``report``) when it cannot be: the manifest only spares a scan its key look-ups, so it never fails a load."""
+    try:
+        return staged_manifest(wh, staging, generation, keyed, registered, keep)
+    except OSError as exc:
+        report.warnings.append(_unrecorded(wh, exc))
+        return None
+
+
+def _record(wh: Warehouse, manifest: Manifest | None, report: LoadReport) -> None:
+    """Write ``manifest`` right after the swap; when it could not be taken (None) or cannot be written, the old
+    manifest is removed if it can be (it records the dictionary the swap replaced: it vouches for nothing) and,
+    for a write, a warning goes into ``report``."""
+    try:
+        if manifest is not None:
+            write_manifest(wh, manifest)
+            return
+    except OSError as exc:
+        report.warnings.append(_unrecorded(wh, exc))
+    with suppress(OSError):
+        manifest_path(wh).unlink(missing_ok=True)
+
+
 def load_dataset(
     dataset_dir: Path,
     warehouse: Warehouse | Path,
@@ -200,16 +249,17 @@ def load_dataset(
                     offset += len(table.files)
                     bar.advance(task)
                 bar.update(task, description="TIN keys / 纳税人识别号键")
+                keep = dictionary_recorded(wh)  # as the dictionary is read: extended from the one recorded?
                 dictionary = _write_held(con, wh, staging, dataset, held)
             generation = dictionary_generation(con, staging / "derived" / DICTIONARY) if dictionary else None
             con.close()
             # the dictionary holds every registered TIN if the delivery's taxpayers went into it, or if it held
             # those of the warehouse's (as the manifest says) and they are not replaced: it only grows
             registered = "taxpayers" in dataset.tables or (dictionary and registered_covered(wh))
+            manifest = _manifest(wh, staging, generation, list(held), registered, keep, report) if dictionary else None
             _swap(wh, staging, list(dataset.tables), dictionary)
-            if dictionary:  # after the swap: the files as they lie in the warehouse
-                keyed = {n: Entry.at(wh, wh.table_dir(n), generation) for n in held}
-                record_keys(wh, generation, keyed, Entry.at(wh, wh.table_dir("taxpayers")) if registered else None)
+            if dictionary:
+                _record(wh, manifest, report)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

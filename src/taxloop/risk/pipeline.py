@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.keys import keys_notice
 from taxloop.risk.arrays import string_array
 from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
 from taxloop.risk.hitmap import entity_links as entity_links
@@ -54,6 +55,7 @@ class ScanOutcome:
     selections: dict[str, int]
     seconds: dict[str, float] = field(default_factory=dict)
     weight_factors: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The report as JSON text."""
@@ -186,7 +188,10 @@ def run_scan(
     scan_id = scan_id or new_scan_id()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
+    notices: list[str] = []
     if build_features:
+        if (notice := keys_notice(backend)) is not None:  # what the feature layer is about to do about keys
+            notices.append(notice)
         build_features_if_available(backend, specs, prune=prune_features, plan_cache=plan_cache)
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -220,6 +225,7 @@ def run_scan(
         selections={(k or "none"): int(v) for k, v in scored["selection"].value_counts().items()},
         seconds={k: round(v, 3) for k, v in seconds.items()},
         weight_factors={k: round(v, 3) for k, v in sorted(factors.items())},
+        notices=notices,
     )
     if reports_dir is not None:
         reports_dir.mkdir(parents=True, exist_ok=True)

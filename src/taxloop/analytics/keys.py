@@ -159,10 +159,15 @@ def _untrusted(wh: Warehouse | None, manifest: Manifest, recorded: int | None, p
     ]
 
 
+def _recorded(backend: AnalyticsBackend) -> tuple[Warehouse | None, Manifest]:
+    """The backend's warehouse folder (None: it has none, ``OnWarehouse``) and that warehouse's key manifest."""
+    wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
+    return wh, read_manifest(wh) if wh is not None else Manifest()
+
+
 def untrusted_keys(backend: AnalyticsBackend) -> list[str]:
     """The keyed tables whose keys a scan on ``backend`` looks up (``prepare_keys``'s choice; file system only)."""
-    wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
-    manifest = read_manifest(wh) if wh is not None else Manifest()
+    wh, manifest = _recorded(backend)
     recorded = manifest.dictionary_generation(wh, DICTIONARY) if wh is not None else None
     return _untrusted(wh, manifest, recorded, set(backend.table_names()))
 
@@ -170,10 +175,12 @@ def untrusted_keys(backend: AnalyticsBackend) -> list[str]:
 def keys_notice(backend: AnalyticsBackend) -> str | None:
     """A note for whoever runs a scan on ``backend`` (a warehouse's folder) whose keyed tables are not all trusted:
     which, why it matters, and the fix; None when all are (or there is no warehouse folder to fix)."""
-    tables = untrusted_keys(backend) if isinstance(backend, OnWarehouse) else []
+    if not isinstance(backend, OnWarehouse):
+        return None
+    tables = untrusted_keys(backend)
     if not tables:
         return None
-    root = backend.warehouse.root if isinstance(backend, OnWarehouse) else ""
+    root = backend.warehouse.root
     names = ", ".join(tables)
     return (
         f"TIN keys of {names} are not recorded in the key manifest (keyed by an older taxloop, copied without "
@@ -196,8 +203,7 @@ def prepare_keys(backend: AnalyticsBackend) -> dict[str, str]:
     the manifest recorded both the dictionary and the ``taxpayers`` files as they are, else counted
     (``_unregistered_sql``)."""
     present = set(backend.table_names())
-    wh = backend.warehouse if isinstance(backend, OnWarehouse) else None
-    manifest = read_manifest(wh) if wh is not None else Manifest()
+    wh, manifest = _recorded(backend)
     generation, recorded = _dictionary(backend, wh, manifest) if DICTIONARY in present else (None, False)
     untrusted = _untrusted(wh, manifest, generation if recorded else None, present)
     if generation is not None and not untrusted:

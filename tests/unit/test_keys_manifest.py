@@ -21,6 +21,7 @@ from test_tin_keys import _features, _warehouse
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS, SCAN_DICTIONARY, prepare_keys
 from taxloop.analytics.keys_manifest import Entry, Manifest, manifest_path, read_manifest, write_manifest
+from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import load_dataset
 from taxloop.load.keys import index_warehouse
@@ -101,7 +102,7 @@ def test_a_loaded_warehouse_is_trusted_without_a_query(tmp_path: Path) -> None:
     load_dataset(_partial_delivery(tmp_path / "d2"), wh)  # no taxpayers: the manifest carries their coverage
     assert {t: _stats(wh, t) for t in untouched} == untouched
     manifest = read_manifest(wh)
-    assert set(manifest.tables) == set(KEY_COLUMNS) and manifest.registered is not None
+    assert set(manifest.tables) == {*KEY_COLUMNS, MONTHS} and manifest.registered is not None
     assert _prepare(wh) == ({}, [])
 
 
@@ -121,7 +122,7 @@ def test_keys_verifies_a_warehouse_keyed_before_the_manifest(tmp_path: Path) -> 
     before = {t: _stats(keyed, t) for t in KEY_COLUMNS}
     run = index_warehouse(keyed)
     assert sorted(run.verified) == sorted(set(KEY_COLUMNS) - {"utilities"})
-    assert set(run.seconds) == {"utilities"}  # rewritten; the dictionary did not grow
+    assert set(run.seconds) == {"utilities", MONTHS}  # rewritten, the month table with it; the dictionary did not grow
     after = {t: _stats(keyed, t) for t in KEY_COLUMNS}
     assert {t: v for t, v in after.items() if t != "utilities"} == {t: v for t, v in before.items() if t != "utilities"}
     assert after["utilities"] != before["utilities"]
@@ -142,7 +143,7 @@ def test_a_copy_without_modification_times_is_looked_up_until_keys_runs(tmp_path
     assert relations[DICTIONARY] == SCAN_DICTIONARY and set(KEY_COLUMNS) <= set(relations)
     assert _features(copy) == expected  # the same keys: looked up in the same dictionary
     run = index_warehouse(copy)
-    assert sorted(run.verified) == sorted(KEY_COLUMNS) and not run.seconds
+    assert sorted(run.verified) == sorted(KEY_COLUMNS) and set(run.seconds) == {MONTHS}  # copied: written anew
     assert _prepare(copy) == ({}, [])
     assert _features(copy) == expected
     # a table folder that is a symbolic link: its target's files are fingerprinted

@@ -11,6 +11,7 @@ from test_tin_keys import _backend, _features, _warehouse
 from typer.testing import CliRunner
 
 from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys
+from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.cli.main import build_app
 from taxloop.load.keys import index_warehouse
@@ -45,7 +46,7 @@ def test_keys_rerun_rewrites_nothing_and_keys_a_table_copied_in_later(tmp_path: 
 
     first = _keys(wh)
     assert not any(SKIPPED in line for line in first)
-    assert {line.split(":")[0] for line in first} == {DICTIONARY, *keyed}
+    assert {line.split(":")[0] for line in first} == {DICTIONARY, MONTHS, *keyed}
     before, expected = _files(wh), _features(wh)
     assert expected == _features(plain)  # the keys change no feature
 
@@ -60,11 +61,11 @@ def test_keys_rerun_rewrites_nothing_and_keys_a_table_copied_in_later(tmp_path: 
     # vat_returns copied in again by other means, without keys: only it is rewritten
     shutil.rmtree(wh.table_dir("vat_returns"))
     shutil.copytree(plain.table_dir("vat_returns"), wh.table_dir("vat_returns"))
-    untouched = {k: v for k, v in _files(wh).items() if "/vat_returns/" not in k}
+    untouched = {k: v for k, v in _files(wh).items() if "/vat_returns/" not in k and f"/{MONTHS}/" not in k}
     run = index_warehouse(wh)
-    assert set(run.seconds) == {"vat_returns"}
+    assert set(run.seconds) == {"vat_returns", MONTHS}  # the month table is written again from the new files
     assert set(run.skipped) == {DICTIONARY, *keyed} - {"vat_returns"}
-    assert {k: v for k, v in _files(wh).items() if "/vat_returns/" not in k} == untouched
+    assert {k: v for k, v in _files(wh).items() if "/vat_returns/" not in k and f"/{MONTHS}/" not in k} == untouched
     con = duckdb.connect()
     columns = [r[0] for r in con.execute(f"DESCRIBE FROM '{wh.table_dir('vat_returns')}/*.parquet'").fetchall()]
     assert columns[-2:] == ["tin_key", GENERATION]

@@ -13,6 +13,7 @@ import pytest
 from synth_city import small_city
 
 from taxloop.analytics.keys import DICTIONARY, DICTIONARY_SOURCES, GENERATION, KEY_COLUMNS
+from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load import keys as load_keys
 from taxloop.load import load_dataset, service, stage
@@ -47,6 +48,8 @@ def _snapshot(wh: Warehouse, load_ids: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for area in AREAS:
         for name in wh.names(area):
+            if name == MONTHS:
+                continue  # written after the keys by the new loader only (test_tin_months.py)
             rel = f"read_parquet('{wh.table_dir(name, area)}/*.parquet', union_by_name=true)"
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
             at = [c for c, _ in cols].index("_load_id") if ("_load_id", "VARCHAR") in cols else None

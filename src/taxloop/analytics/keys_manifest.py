@@ -58,6 +58,8 @@ class Entry:
     folder: str
     files: Files
     generation: int | None = None
+    #: for a table derived from keyed tables (``taxloop.analytics.tin_months``): each one's files it was built from
+    inputs: dict[str, Files] | None = None
 
     @classmethod
     def at(cls, wh: Warehouse, folder: Path, generation: int | None = None) -> Entry:
@@ -101,9 +103,14 @@ class Manifest:
 def _entry(data: Any) -> Entry | None:
     if not isinstance(data, dict):
         return None
-    files = {str(k): [int(v[0]), int(v[1])] for k, v in dict(data["files"]).items()}
     generation = data.get("generation")
-    return Entry(str(data["folder"]), files, None if generation is None else int(generation))
+    raw = data.get("inputs")
+    inputs = None if raw is None else {str(n): _files(f) for n, f in dict(raw).items()}
+    return Entry(str(data["folder"]), _files(data["files"]), None if generation is None else int(generation), inputs)
+
+
+def _files(data: Any) -> Files:
+    return {str(k): [int(v[0]), int(v[1])] for k, v in dict(data).items()}
 
 
 def read_manifest(wh: Warehouse) -> Manifest:
@@ -121,7 +128,10 @@ def read_manifest(wh: Warehouse) -> Manifest:
 def _raw(entry: Entry | None) -> dict[str, Any] | None:
     if entry is None:
         return None
-    return {"folder": entry.folder, "generation": entry.generation, "files": entry.files}
+    raw: dict[str, Any] = {"folder": entry.folder, "generation": entry.generation, "files": entry.files}
+    if entry.inputs is not None:
+        raw["inputs"] = entry.inputs
+    return raw
 
 
 def write_manifest(wh: Warehouse, manifest: Manifest) -> None:

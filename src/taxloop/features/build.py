@@ -17,6 +17,7 @@ from rich.progress import Progress
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys, render_source
 from taxloop.contract.schema import load_contract
+from taxloop.features.months import merged_sql, months_covered
 
 #: Derived tables written, in build order (each may read the ones before it).
 FEATURE_TABLES = (
@@ -90,11 +91,17 @@ def render(
 
 
 def _materialize(
-    backend: AnalyticsBackend, table: str, template: str, present: set[str], buckets: int, relations: Mapping[str, str]
+    backend: AnalyticsBackend,
+    table: str,
+    template: str,
+    present: set[str],
+    buckets: int,
+    relations: Mapping[str, str],
+    months: frozenset[str],
 ) -> int:
     if buckets <= 1 or not _BUCKET.search(template):
-        return backend.materialize(table, render(template, present, relations=relations))
-    parts = [render(template, present, k, buckets, relations) for k in range(buckets)]
+        return backend.materialize(table, merged_sql(render(template, present, relations=relations), months))
+    parts = [merged_sql(render(template, present, k, buckets, relations), months) for k in range(buckets)]
     by_parts = getattr(backend, "materialize_parts", None)
     if by_parts is not None:
         return int(by_parts(table, parts))
@@ -141,13 +148,16 @@ def build_features(
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
     order = tables_needed(tables)
     relations = prepare_keys(backend)
+    months = months_covered(backend, relations)
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:
         task = progress.add_task("features 特征", total=len(order))
         for table in order:
             progress.update(task, description=f"features 特征: {table}")
             try:
-                counts[table] = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations)
+                counts[table] = _materialize(
+                    backend, table, feature_sql(table), present, buckets or 1, relations, months
+                )
             except Exception as exc:
                 raise FeatureBuildError(f"building {table} failed: {exc}") from exc
             present.add(table)

@@ -32,6 +32,7 @@ from taxloop.features.build import (
     render,
     sources_read,
 )
+from taxloop.features.months import merge_months, months_covered
 from taxloop.features.plan_cache import cached, plan_key
 from taxloop.features.prune import columns_read, output_columns, parse, parse_shared, prune_tree
 from taxloop.features.rowset import blind_to_blank_rows
@@ -111,9 +112,14 @@ def rule_variants(spec: RuleSpec) -> list[str]:
 
 
 def plan_features(
-    specs: Sequence[RuleSpec], present: set[str], buckets: int = 1, relations: Mapping[str, str] | None = None
+    specs: Sequence[RuleSpec],
+    present: set[str],
+    buckets: int = 1,
+    relations: Mapping[str, str] | None = None,
+    months: frozenset[str] = frozenset(),
 ) -> FeaturePlan:
-    """The pruned build for ``specs`` (see module doc); ``relations`` fill placeholders as in ``render``."""
+    """The pruned build for ``specs`` (see module doc); ``relations`` fill placeholders as in ``render``; the
+    monthly sources in ``months`` are read from the month table (``taxloop.features.months``)."""
     frozen = frozenset(present)
     rel: Relations = tuple(sorted((relations or {}).items()))
     needs: dict[str, set[str] | None] = {}
@@ -145,6 +151,7 @@ def plan_features(
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
             trees.append(prune_tree(parse(sql), keep, drop_sources=drop))
+            merge_months(trees[-1], months)
             parts.append(trees[-1].sql(dialect="duckdb", copy=k == 0))
         tree = trees[0]
         plan.sql[table] = parts
@@ -195,10 +202,11 @@ def pruned_plan(
     tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
     relations = prepare_keys(backend)
+    months = months_covered(backend, relations)
     entry, hit = cached(
         plan_cache,
-        lambda: plan_key(specs, present & sources_read(), buckets, relations),
-        lambda: asdict(plan_features(specs, present, buckets, relations)),
+        lambda: plan_key(specs, present & sources_read(), buckets, relations, months),
+        lambda: asdict(plan_features(specs, present, buckets, relations, months)),
         _is_plan,
     )
     return FeaturePlan(**entry), hit

@@ -69,7 +69,13 @@ def _params(values: Mapping[str, Any]) -> list[list[str]]:
     return [[k, type(v).__name__, repr(v)] for k, v in sorted(values.items())]
 
 
-def plan_key(specs: Sequence[RuleSpec], present: set[str], buckets: int, relations: Mapping[str, str]) -> str:
+def plan_key(
+    specs: Sequence[RuleSpec],
+    present: set[str],
+    buckets: int,
+    relations: Mapping[str, str],
+    months: frozenset[str] = frozenset(),
+) -> str:
     """The cache key of a pruned plan: a hash of every input the plan depends on (module doc)."""
     rules = [[s.code, s.sql, _params(s.defaults()), [_params(o.params) for o in s.overrides]] for s in specs]
     inputs = {
@@ -79,6 +85,7 @@ def plan_key(specs: Sequence[RuleSpec], present: set[str], buckets: int, relatio
         "present": sorted(present),
         "buckets": buckets,
         "relations": sorted(relations.items()),
+        "months": sorted(months),
         "rules": rules,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

@@ -34,6 +34,7 @@ from taxloop.analytics.keys import (
     wrong_keys_sql,
 )
 from taxloop.analytics.keys_manifest import Entry, Manifest, read_manifest, write_manifest
+from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load.rules import lit
 from taxloop.load.stage import copy_parquet, has_parts
@@ -166,7 +167,8 @@ def staged_manifest(
 @dataclass
 class IndexRun:
     """What ``index_warehouse`` did: seconds per step (the dictionary, each keyed table rewritten) and the keyed
-    tables left as they were (their keys already right for the dictionary), with the seconds their check took;
+    tables left as they were (their keys already right for the dictionary), with the seconds their check took
+    (``seconds`` also has the month table, ``taxloop.analytics.tin_months``, when it was written);
     ``verified`` names those of them whose keys were checked row by row (no manifest entry matched them)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
@@ -185,10 +187,30 @@ def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> 
     row's keys are the dictionary's, of its generation) and then only recorded, or rewritten with its keys and
     recorded. So a warehouse keyed before the manifest gets one without a file rewritten, and a second run
     rewrites nothing."""
+    from taxloop.load.months import refresh_months
     from taxloop.load.service import load_lock  # the loader imports this module
 
     with load_lock(wh):
-        return _index(wh, memory_limit, threads)
+        run = _index(wh, memory_limit, threads)
+        con = connect(memory_limit, threads)
+        try:
+            seconds = refresh_months(wh, con)
+        finally:
+            con.close()
+        if seconds is not None:
+            run.seconds[MONTHS] = seconds
+        return run
+
+
+def connect(memory_limit: str = "", threads: int = 0) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for rewriting tables (``memory_limit`` and ``threads`` when given)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order=false")
+    if memory_limit:
+        con.execute(f"SET memory_limit='{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads={int(threads)}")
+    return con
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -253,12 +275,7 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
     if _all_recorded(wh, tables):
         run.skipped = {t: 0.0 for t in (DICTIONARY, *KEY_COLUMNS) if t == DICTIONARY or t in tables}
         return run
-    con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order=false")
-    if memory_limit:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-    if threads:
-        con.execute(f"SET threads={int(threads)}")
+    con = connect(memory_limit, threads)
     try:
         manifest = read_manifest(wh)
         keep = dictionary_recorded(wh)  # before it is extended: else no entry is proven against it

@@ -37,6 +37,7 @@ from taxloop.load.keys import (
     staged_manifest,
 )
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
+from taxloop.load.months import refresh_months
 from taxloop.load.report import LoadReport, TableReport
 from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
 
@@ -197,6 +198,23 @@ def _record(wh: Warehouse, manifest: Manifest | None, report: LoadReport) -> Non
         manifest_path(wh).unlink(missing_ok=True)
 
 
+def _months(wh: Warehouse, tmp: Path, memory_limit: str, threads: int, report: LoadReport) -> None:
+    """Write the month table after the swap (``refresh_months``); like the manifest, it only spares a scan work,
+    so failing to write it never fails a load: a warning goes into ``report``."""
+    try:
+        con = _connect(tmp, memory_limit, threads)
+        try:
+            refresh_months(wh, con)
+        finally:
+            con.close()
+    except (OSError, duckdb.Error) as exc:
+        report.warnings.append(
+            f"month table not written ({exc}): the load is complete, but scans join the monthly tables (slower, "
+            f"same results) until `taxloop keys -w {wh.root}` is run once / 月度合并表未写入 ({exc}): 加载已完成, "
+            f"但扫描时将逐表关联月度数据 (较慢, 结果相同), 请运行一次 `taxloop keys -w {wh.root}`"
+        )
+
+
 def load_dataset(
     dataset_dir: Path,
     warehouse: Warehouse | Path,
@@ -260,6 +278,7 @@ def load_dataset(
             _swap(wh, staging, list(dataset.tables), dictionary)
             if dictionary:
                 _record(wh, manifest, report)
+                _months(wh, staging / "tmp", memory_limit, threads, report)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

@@ -1,0 +1,152 @@
+"""The month table (taxloop.analytics.tin_months, taxloop.features.months): written with the keys, read in place of
+the monthly sources' FULL OUTER JOINs only when the key manifest vouches for it, and the features and hits are the
+same with it or without."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from synth_city import connect, small_city
+
+from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.keys import prepare_keys
+from taxloop.analytics.keys_manifest import read_manifest
+from taxloop.analytics.tin_months import MONTHLY_SOURCES, MONTHS, covered
+from taxloop.analytics.warehouse import Warehouse
+from taxloop.contract.schema import load_contract
+from taxloop.features import FEATURE_TABLES, build_features, build_pruned
+from taxloop.features.months import MERGED, merge_months, months_covered
+from taxloop.features.plan import feature_sql_rendered, plan_features
+from taxloop.features.prune import parse
+from taxloop.load import load_dataset
+from taxloop.load.keys import index_warehouse
+from taxloop.risk.library import load_library
+from taxloop.rules.compile import compile_rule
+
+ALL = frozenset(MONTHLY_SOURCES)
+PRESENT = frozenset({"taxpayers", "invoices", "payments", "tin_keys", *MONTHLY_SOURCES})
+
+
+def _period_sql(buckets: int = 1) -> str:
+    return feature_sql_rendered("features_period", PRESENT, 0, buckets)
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_the_four_sources_leave_the_chain_for_one_read_of_the_month_table(buckets: int) -> None:
+    tree = parse(_period_sql(buckets))
+    assert merge_months(tree, ALL)
+    sql = tree.sql(dialect="duckdb")
+    assert f"FULL OUTER JOIN {MERGED} USING (tin_key, pidx)" in sql and f"FROM {MONTHS} WHERE" in sql
+    for source in MONTHLY_SOURCES:
+        assert f"FROM {source}" not in sql
+    assert "FULL OUTER JOIN vat " not in sql and "FULL OUTER JOIN util " not in sql
+    assert ("% 3" in sql) == (buckets == 3)  # the bucket predicate is kept, once
+
+
+def test_nothing_changes_for_fewer_than_two_members_or_other_shapes() -> None:
+    assert not merge_months(parse(_period_sql()), frozenset({"vat_returns"}))
+    assert not merge_months(parse(_period_sql()), frozenset())
+    grouped = (
+        "WITH a AS (SELECT tin_key, {p} AS pidx, sum(sales) AS s FROM vat_returns GROUP BY 1, 2), "
+        "b AS (SELECT tin_key, {p} AS pidx, kwh FROM utilities) SELECT * FROM a FULL OUTER JOIN b USING (tin_key, pidx)"
+    )
+    p = "CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER) - 1"
+    assert not merge_months(parse(grouped.format(p=p)), ALL)  # a GROUP BY member is not a row-by-row read
+    other = grouped.replace("sum(sales) AS s", "sales").replace(" GROUP BY 1, 2", "")
+    assert merge_months(parse(other.format(p=p)), ALL)
+    assert not merge_months(parse(other.format(p="CAST(substr(period, 6, 2) AS INTEGER)")), ALL)  # another index
+    inner = other.replace("FULL OUTER JOIN", "JOIN")
+    assert not merge_months(parse(inner.format(p=p)), ALL)  # an inner join filters: not a chain member
+    qualified = other.replace("SELECT * FROM a", "SELECT a.sales FROM a")
+    assert not merge_months(parse(qualified.format(p=p)), ALL)
+
+
+def _warehouse(root: Path) -> Warehouse:
+    con = connect(small_city())
+    wh = Warehouse(root).ensure()
+    for name in load_contract().tables:
+        folder = wh.table_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    return wh
+
+
+def _features(wh: Warehouse) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The sources read from the month table, and every feature table's rows (sorted reprs)."""
+    backend = DuckDBBackend(wh, threads=1)
+    try:
+        used = months_covered(backend, prepare_keys(backend))
+        build_features(backend)
+        return used, {t: sorted(map(repr, backend.query(f"SELECT * FROM {t}").to_pylist())) for t in FEATURE_TABLES}
+    finally:
+        backend.close()
+
+
+def _rule_rows(wh: Warehouse, specs: list[Any]) -> dict[str, list[str]]:
+    backend = DuckDBBackend(wh, threads=1)
+    try:
+        build_pruned(backend, specs)
+        return {s.code: sorted(map(repr, backend.query(compile_rule(s)).to_pylist())) for s in specs}
+    finally:
+        backend.close()
+
+
+@pytest.mark.slow
+def test_features_and_pruned_rules_same_with_the_month_table_or_without(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path / "wh")
+    run = index_warehouse(wh)
+    assert MONTHS in run.seconds and wh.find(MONTHS) is not None
+    assert covered(wh, read_manifest(wh), set(wh.names()) | set(wh.names("derived"))) == ALL
+    assert index_warehouse(wh).seconds == {}  # a second run writes nothing: the month table is usable as it is
+    used, with_months = _features(wh)
+    specs = [s for s in load_library() if s.category != "network" and "features_period" in s.tables]
+    pruned = _rule_rows(wh, specs)
+    per_rule = {s.code: _rule_rows(wh, [s])[s.code] for s in specs[:12]}
+    assert used == ALL
+    plain = Warehouse(tmp_path / "plain")
+    shutil.copytree(wh.root, plain.root)
+    shutil.rmtree(plain.table_dir(MONTHS, "derived"))
+    used, without = _features(plain)
+    assert used == frozenset()
+    assert with_months == without
+    assert _rule_rows(plain, specs) == pruned
+    assert per_rule == {code: pruned[code] for code in per_rule}
+    assert sum(bool(rows) for rows in pruned.values()) >= 10  # rules that fire, not only empty answers
+    plan = plan_features(specs[:3], set(wh.names()) | {MONTHS}, months=ALL)
+    assert MONTHS in plan.sql["features_period"][0]
+
+
+@pytest.mark.slow
+def test_a_source_changed_since_is_read_from_its_files_again(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path / "wh")
+    index_warehouse(wh)
+    part = sorted(wh.table_dir("utilities").glob("*.parquet"))[0]
+    st = part.stat()
+    os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # rewritten since it was recorded
+    assert covered(wh, read_manifest(wh), set(wh.names()) | {MONTHS}) == frozenset()
+    assert _features(wh)[0] == frozenset()
+    index_warehouse(wh)  # verifies the utilities keys, records them, and writes the month table again
+    assert _features(wh)[0] == ALL
+    shutil.rmtree(wh.table_dir("social_insurance"))  # a source gone: the table built with it is not used
+    assert covered(wh, read_manifest(wh), set(wh.names()) | {MONTHS}) == frozenset()
+
+
+@pytest.mark.slow
+def test_the_loader_writes_the_month_table_and_rewrites_it_after_a_monthly_load(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "wh")
+    report = load_dataset(small_city(), wh)
+    assert not report.warnings
+    assert _features(wh)[0] == ALL
+    before = read_manifest(wh).tables[MONTHS]
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    shutil.copy(small_city() / "utilities.csv", delivery / "utilities.csv")
+    load_dataset(delivery, wh)
+    after = read_manifest(wh).tables[MONTHS]
+    assert after.inputs is not None and before.inputs is not None
+    assert after.inputs["utilities"] != before.inputs["utilities"]
+    assert _features(wh)[0] == ALL

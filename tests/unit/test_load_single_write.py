@@ -32,13 +32,13 @@ def _session4_keys(con: duckdb.DuckDBPyConnection, wh: Warehouse, staging: Path,
         return False
     current = wh.table_dir(DICTIONARY, "derived")
     dictionary = staging / "derived" / DICTIONARY
-    relations = {n: load_keys._rel(folder) for n, folder in staged.items()}
+    relations = {n: load_keys.parquet_rel(folder) for n, folder in staged.items()}
     load_keys.write_dictionary(con, current if stage.has_parts(current) else None, relations, dictionary)
     for name, folder in staged.items():
         if name in KEY_COLUMNS:
             keyed = staging / "keyed" / name
             load_keys.write_keyed(con, name, folder, dictionary, keyed)
-            load_keys._replace(folder, keyed)
+            stage.replace_folder(folder, keyed)
     return True
 
 

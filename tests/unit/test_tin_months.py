@@ -95,6 +95,18 @@ def _rule_rows(wh: Warehouse, specs: list[Any]) -> dict[str, list[str]]:
         backend.close()
 
 
+def _one_per_shape(specs: list[Any], wh: Warehouse) -> list[Any]:
+    """One rule per shape of its pruned, merged ``features_period`` (which members, which is first in the chain)."""
+    present = set(wh.names()) | {MONTHS}
+    shapes: dict[tuple[object, ...], Any] = {}
+    for spec in specs:
+        sql = plan_features([spec], present, months=ALL).sql.get("features_period", [""])[0]
+        members = tuple(s for s in MONTHLY_SOURCES if f"present__{s}" in sql)
+        shapes.setdefault((members, f"FROM {MERGED} " in sql, MONTHS in sql), spec)
+    assert len(shapes) >= 4, shapes.keys()
+    return list(shapes.values())
+
+
 @pytest.mark.slow
 def test_features_and_pruned_rules_same_with_the_month_table_or_without(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path / "wh")
@@ -105,7 +117,7 @@ def test_features_and_pruned_rules_same_with_the_month_table_or_without(tmp_path
     used, with_months = _features(wh)
     specs = [s for s in load_library() if s.category != "network" and "features_period" in s.tables]
     pruned = _rule_rows(wh, specs)
-    per_rule = {s.code: _rule_rows(wh, [s])[s.code] for s in specs[:12]}
+    per_rule = {s.code: _rule_rows(wh, [s])[s.code] for s in _one_per_shape(specs, wh)}
     assert used == ALL
     plain = Warehouse(tmp_path / "plain")
     shutil.copytree(wh.root, plain.root)
@@ -150,3 +162,98 @@ def test_the_loader_writes_the_month_table_and_rewrites_it_after_a_monthly_load(
     assert after.inputs is not None and before.inputs is not None
     assert after.inputs["utilities"] != before.inputs["utilities"]
     assert _features(wh)[0] == ALL
+
+
+def test_merged_query_gives_the_chains_rows_with_nulls_where_a_member_had_none() -> None:
+    """Tiny sources: a key in one source only, in both, a NULL value, a key-only member; the merged query (month
+    table first in its chain, non-strict expressions) answers exactly what the chain answers."""
+    import duckdb
+
+    from taxloop.analytics.tin_months import months_sql
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE vat_returns AS SELECT * FROM (VALUES (1, '2024-01', 10.0, NULL), (1, '2024-02', NULL, 2.0), "
+        "(2, '2024-01', 5.0, 1.0)) t(tin_key, period, sales, exempt_sales)"
+    )
+    con.execute(
+        "CREATE TABLE utilities AS SELECT * FROM (VALUES (1, '2024-02', 7.0), (3, '2024-03', NULL)) "
+        "t(tin_key, period, kwh)"
+    )
+    con.execute("CREATE TABLE social_insurance AS SELECT * FROM (VALUES (4, '2024-05', 3)) t(tin_key, period, insured)")
+    cols = {
+        t: [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()] for t in MONTHLY_SOURCES[:1] + MONTHLY_SOURCES[2:]
+    }
+    con.execute(f"CREATE TABLE {MONTHS} AS {months_sql({t: (t, c) for t, c in cols.items()})}")
+    p = "CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER) - 1"
+    sql = (
+        f"WITH v AS (SELECT tin_key, {p} AS pidx, CAST(1 AS BIGINT) AS n, sales, coalesce(exempt_sales, 0) AS ex, "
+        f"sales + 1 AS s1 FROM vat_returns WHERE tin_key < 4), "
+        f"u AS (SELECT tin_key, {p} AS pidx, CAST(kwh AS DOUBLE) AS kwh, coalesce(kwh, -1) AS k2 FROM utilities), "
+        f"s AS (SELECT tin_key, {p} AS pidx FROM social_insurance) "
+        "SELECT * FROM v FULL OUTER JOIN u USING (tin_key, pidx) FULL OUTER JOIN s USING (tin_key, pidx)"
+    )
+    tree = parse(sql)
+    assert merge_months(tree, ALL)
+    merged = tree.sql(dialect="duckdb")
+    assert f"FROM {MERGED} FULL" not in merged and f"FROM {MONTHS}" in merged and "FROM vat_returns" not in merged
+    expected = sorted(con.execute(sql).fetchall(), key=repr)
+    assert len(expected) == 5 and sorted(con.execute(merged).fetchall(), key=repr) == expected
+
+
+def _rewrite(wh: Warehouse, table: str, select: str) -> None:
+    """Replace ``table``'s files by ``select`` over its rows (``t``), as a tool writing tables would."""
+    import duckdb
+
+    folder = wh.table_dir(table)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{folder}/*.parquet')")
+    shutil.rmtree(folder)
+    folder.mkdir()
+    con.execute(f"COPY ({select}) TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    con.close()
+
+
+@pytest.mark.slow
+def test_keys_writes_no_month_table_for_bad_periods_or_duplicate_keys_and_removes_a_stale_one(tmp_path: Path) -> None:
+    """Review findings: a period that is no month fails the month table, not `taxloop keys`; a source with two rows
+    for one (tin_key, month) gets no month table (a pruned read would multiply rows); a month table whose sources
+    are gone is removed with its manifest entry, not left as a copy of deleted data."""
+    wh = _warehouse(tmp_path / "wh")
+    index_warehouse(wh)
+    assert wh.find(MONTHS) is not None
+    _rewrite(
+        wh,
+        "utilities",
+        "SELECT * REPLACE (CASE WHEN row_number() OVER () = 1 THEN '' ELSE period END AS period) FROM t",
+    )
+    run = index_warehouse(wh)
+    assert run.warnings and "month table not written" in run.warnings[0] and wh.find(MONTHS) is None
+    assert MONTHS not in read_manifest(wh).tables
+    _rewrite(
+        wh, "utilities", "SELECT * REPLACE (CASE WHEN period = '' THEN '2023-01' ELSE period END AS period) FROM t"
+    )
+    _rewrite(wh, "social_insurance", "SELECT * FROM t UNION ALL SELECT * FROM t")  # every key twice
+    run = index_warehouse(wh)
+    assert not run.warnings and MONTHS not in run.seconds and wh.find(MONTHS) is None
+    _rewrite(wh, "social_insurance", "SELECT DISTINCT * FROM t")
+    assert MONTHS in index_warehouse(wh).seconds and _features(wh)[0] == ALL
+    for source in MONTHLY_SOURCES:
+        shutil.rmtree(wh.table_dir(source))
+    index_warehouse(wh)
+    assert not wh.table_dir(MONTHS, "derived").exists() and MONTHS not in read_manifest(wh).tables
+
+
+def test_a_source_column_named_present_does_not_take_the_flags_name() -> None:
+    import duckdb
+
+    from taxloop.analytics.tin_months import months_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT 1 AS tin_key, '2024-01' AS period, FALSE AS present")
+    con.execute("CREATE TABLE u AS SELECT 2 AS tin_key, '2024-01' AS period, 5 AS kwh")
+    sql = months_sql(
+        {"vat_returns": ("v", ["tin_key", "period", "present"]), "utilities": ("u", ["tin_key", "period", "kwh"])}
+    )
+    rows = con.execute(f"SELECT present__vat_returns, vat_returns__present FROM ({sql}) ORDER BY tin_key").fetchall()
+    assert rows == [(True, False), (False, None)]

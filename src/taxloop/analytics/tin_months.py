@@ -5,7 +5,7 @@
 (TIN key, month index). That chain is about a third of the table's time (benchmarks/README.md, "Ten
 indicators", session 7), and it is the same at every scan. So whoever writes the keys (the loader,
 ``taxloop keys``) also writes ``derived/tin_months``: the chain joined once, each source's columns prefixed
-with its name (``vat_returns__sales``), a flag ``<source>__present`` per source, and the month index ``pidx``
+with its name (``vat_returns__sales``), a flag ``present__<source>`` per source, and the month index ``pidx``
 computed once (``PIDX_SQL``, the expression the feature SQL uses).
 
 A scan reads it in place of the sources (``taxloop.features.months`` rewrites the chain) only when the key
@@ -38,8 +38,9 @@ def column(source: str, name: str) -> str:
 
 
 def present(source: str) -> str:
-    """The month table's flag: TRUE where ``source`` has a row for the TIN key and month."""
-    return f"{source}__present"
+    """The month table's flag: TRUE where ``source`` has a row for the TIN key and month (a name no copied column
+    takes: those all start with a source's name)."""
+    return f"present__{source}"
 
 
 def months_sql(sources: Mapping[str, tuple[str, Sequence[str]]]) -> str:

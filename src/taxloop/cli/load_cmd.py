@@ -64,3 +64,5 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         for name, secs in run.skipped.items():
             how = "keys verified and recorded / 键已核对并记录" if name in run.verified else "keys right / 键已正确"
             console.print(f"{name}: not rewritten, {how}未重写 ({secs:.1f} s)")
+        for warning in run.warnings:
+            console.print(f"[yellow]{warning}[/yellow]")

@@ -37,30 +37,19 @@ from taxloop.analytics.keys_manifest import Entry, Manifest, read_manifest, writ
 from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load.rules import lit
-from taxloop.load.stage import copy_parquet, has_parts
+from taxloop.load.stage import connect, copy_parquet, has_parts, replace_folder
 
 
-def _rel(folder: Path) -> str:
+def parquet_rel(folder: Path) -> str:
+    """The rows of the Parquet parts in ``folder`` as a DuckDB relation (columns united by name)."""
     return f"read_parquet({lit(str(folder / '*.parquet'))}, union_by_name=true)"
-
-
-def _replace(folder: Path, new: Path) -> None:
-    """Put ``new`` where ``folder`` is (a folder or a symbolic link to one; the link's target is left alone)."""
-    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
-    if folder.is_symlink() or folder.exists():
-        folder.rename(old)
-    new.rename(folder)
-    if old.is_symlink():
-        old.unlink()
-    elif old.exists():
-        shutil.rmtree(old)
 
 
 def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, tables: dict[str, str], out: Path) -> int:
     """Write to ``out`` the dictionary at ``current`` (None: none yet) extended with every TIN of ``tables``
     (name -> relation of its rows; only tables whose TINs the dictionary holds are read); returns its size."""
     sources = [(tables[t], c) for t in DICTIONARY_SOURCES if t in tables for c in DICTIONARY_SOURCES[t]]
-    base = _rel(current) if current is not None and has_parts(current) else None
+    base = parquet_rel(current) if current is not None and has_parts(current) else None
     if current is not None and base is not None and GENERATION not in _columns(con, current):
         base = None  # written before generations: start a new dictionary (keys written against it are not trusted)
     if not sources:
@@ -73,14 +62,14 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, current: Path | None, table
 def keyed_sql(con: duckdb.DuckDBPyConnection, table: str, relation: str, dictionary: Path) -> str:
     """SQL of ``relation`` (rows of ``table``) with its key columns looked up in ``dictionary`` (a folder)."""
     columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-    dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {_rel(dictionary)})"
+    dict_rel = f"(SELECT tin, tin_key, {GENERATION} FROM {parquet_rel(dictionary)})"
     return keyed_select(relation, table, dict_rel, columns)
 
 
 def write_keyed(con: duckdb.DuckDBPyConnection, table: str, folder: Path, dictionary: Path, out: Path) -> int:
     """Write ``table`` (its Parquet parts in ``folder``) to ``out`` with its key columns looked up in
     ``dictionary``; returns the rows written."""
-    return copy_parquet(con, keyed_sql(con, table, _rel(folder), dictionary), out)
+    return copy_parquet(con, keyed_sql(con, table, parquet_rel(folder), dictionary), out)
 
 
 def stage_dictionary(
@@ -91,7 +80,8 @@ def stage_dictionary(
     (``staging/tables/<name>``) and the ``held`` ones (name -> relation of their merged rows, not written yet).
     Quarantined rows add no TIN. Returns the staged dictionary (to swap in first), or None when the delivery has
     no table whose TINs the dictionary holds."""
-    tables = {n: _rel(staging / "tables" / n) for n in names if n not in held and has_parts(staging / "tables" / n)}
+    staged = {n: staging / "tables" / n for n in names if n not in held}
+    tables = {n: parquet_rel(folder) for n, folder in staged.items() if has_parts(folder)}
     tables.update(held)
     if not any(n in DICTIONARY_SOURCES for n in tables):
         return None
@@ -169,11 +159,13 @@ class IndexRun:
     """What ``index_warehouse`` did: seconds per step (the dictionary, each keyed table rewritten) and the keyed
     tables left as they were (their keys already right for the dictionary), with the seconds their check took
     (``seconds`` also has the month table, ``taxloop.analytics.tin_months``, when it was written);
-    ``verified`` names those of them whose keys were checked row by row (no manifest entry matched them)."""
+    ``verified`` names those of them whose keys were checked row by row (no manifest entry matched them);
+    ``warnings``: what did not stop the run (the month table could not be written)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, float] = field(default_factory=dict)
     verified: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> IndexRun:
@@ -187,30 +179,16 @@ def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> 
     row's keys are the dictionary's, of its generation) and then only recorded, or rewritten with its keys and
     recorded. So a warehouse keyed before the manifest gets one without a file rewritten, and a second run
     rewrites nothing."""
-    from taxloop.load.months import refresh_months
+    from taxloop.load.months import refresh_or_warn  # it imports this module
     from taxloop.load.service import load_lock  # the loader imports this module
 
     with load_lock(wh):
         run = _index(wh, memory_limit, threads)
-        con = connect(memory_limit, threads)
-        try:
-            seconds = refresh_months(wh, con)
-        finally:
-            con.close()
+        seconds, warning = refresh_or_warn(wh, memory_limit, threads)
         if seconds is not None:
             run.seconds[MONTHS] = seconds
+        run.warnings.extend([warning] if warning else [])
         return run
-
-
-def connect(memory_limit: str = "", threads: int = 0) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for rewriting tables (``memory_limit`` and ``threads`` when given)."""
-    con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order=false")
-    if memory_limit:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-    if threads:
-        con.execute(f"SET threads={int(threads)}")
-    return con
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -218,7 +196,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, folder: Path) -> set[str]:
-    return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_rel(folder)}").fetchall()}
+    return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet_rel(folder)}").fetchall()}
 
 
 def _verified(con: duckdb.DuckDBPyConnection, name: str, folder: Path, dictionary: Path, generation: int) -> bool:
@@ -226,7 +204,7 @@ def _verified(con: duckdb.DuckDBPyConnection, name: str, folder: Path, dictionar
     of ``generation``) for its TINs."""
     if not has_key_columns(name, _columns(con, folder)):
         return False
-    return _count(con, wrong_keys_sql(_rel(folder), name, _rel(dictionary), generation)) == 0
+    return _count(con, wrong_keys_sql(parquet_rel(folder), name, parquet_rel(dictionary), generation)) == 0
 
 
 def dictionary_generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int | None:
@@ -234,7 +212,7 @@ def dictionary_generation(con: duckdb.DuckDBPyConnection, folder: Path) -> int |
     empty)."""
     if not has_parts(folder) or GENERATION not in _columns(con, folder):
         return None
-    lo, hi = con.execute(generation_sql(_rel(folder))).fetchall()[0]
+    lo, hi = con.execute(generation_sql(parquet_rel(folder))).fetchall()[0]
     return one_generation(lo, hi)
 
 
@@ -244,16 +222,16 @@ def _extend(con: duckdb.DuckDBPyConnection, wh: Warehouse, tables: dict[str, Pat
     current = wh.table_dir(DICTIONARY, "derived")
     new = current.with_name(f".{DICTIONARY}.{uuid.uuid4().hex}")
     wh.area("derived").mkdir(parents=True, exist_ok=True)
-    relations = {t: _rel(folder) for t, folder in tables.items()}
+    relations = {t: parquet_rel(folder) for t, folder in tables.items()}
     try:
         old_gen = dictionary_generation(con, current)
         size = write_dictionary(con, current if has_parts(current) else None, relations, new)
         if size == 0:
             return None, False  # no TIN anywhere: nothing to key
         gen = dictionary_generation(con, new)
-        if gen is not None and gen == old_gen and _count(con, f"SELECT count(*) FROM {_rel(current)}") == size:
+        if gen is not None and gen == old_gen and _count(con, f"SELECT count(*) FROM {parquet_rel(current)}") == size:
             return gen, False  # it only grows, so the same size is the same dictionary: left as it is
-        _replace(current, new)  # a superset of the old one (same generation): keys already written stay valid
+        replace_folder(current, new)  # a superset of the old one (same generation): keys already written stay valid
         return gen, True
     finally:
         shutil.rmtree(new, ignore_errors=True)  # left when it was not needed (or the swap failed)
@@ -305,7 +283,7 @@ def _index(wh: Warehouse, memory_limit: str, threads: int) -> IndexRun:
             out = folder.with_name(f".{name}.{uuid.uuid4().hex}")
             try:
                 write_keyed(con, name, folder, current, out)
-                _replace(folder, out)
+                replace_folder(folder, out)
                 keyed[name] = Entry.at(wh, folder, generation)  # the rewritten files
             finally:
                 shutil.rmtree(out, ignore_errors=True)  # left only when the rewrite failed

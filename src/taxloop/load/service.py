@@ -37,9 +37,18 @@ from taxloop.load.keys import (
     staged_manifest,
 )
 from taxloop.load.ledger import append_ledger, file_digest, previous_load
-from taxloop.load.months import refresh_months
+from taxloop.load.months import refresh_or_warn
 from taxloop.load.report import LoadReport, TableReport
-from taxloop.load.stage import StagedTable, check_table, drop_checked, held_rows, hold_table, stage_table, write_held
+from taxloop.load.stage import (
+    StagedTable,
+    check_table,
+    connect,
+    drop_checked,
+    held_rows,
+    hold_table,
+    stage_table,
+    write_held,
+)
 
 
 @contextmanager
@@ -54,17 +63,6 @@ def load_lock(wh: Warehouse) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _connect(tmp: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order=false")  # the CSV reader turns it on where line order matters
-    con.execute(f"SET temp_directory='{str(tmp).replace(chr(39), chr(39) * 2)}'")
-    if memory_limit:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-    if threads:
-        con.execute(f"SET threads={int(threads)}")
-    return con
 
 
 def _swap(wh: Warehouse, staging: Path, names: list[str], dictionary: bool = False) -> None:
@@ -198,23 +196,6 @@ def _record(wh: Warehouse, manifest: Manifest | None, report: LoadReport) -> Non
         manifest_path(wh).unlink(missing_ok=True)
 
 
-def _months(wh: Warehouse, tmp: Path, memory_limit: str, threads: int, report: LoadReport) -> None:
-    """Write the month table after the swap (``refresh_months``); like the manifest, it only spares a scan work,
-    so failing to write it never fails a load: a warning goes into ``report``."""
-    try:
-        con = _connect(tmp, memory_limit, threads)
-        try:
-            refresh_months(wh, con)
-        finally:
-            con.close()
-    except (OSError, duckdb.Error) as exc:
-        report.warnings.append(
-            f"month table not written ({exc}): the load is complete, but scans join the monthly tables (slower, "
-            f"same results) until `taxloop keys -w {wh.root}` is run once / 月度合并表未写入 ({exc}): 加载已完成, "
-            f"但扫描时将逐表关联月度数据 (较慢, 结果相同), 请运行一次 `taxloop keys -w {wh.root}`"
-        )
-
-
 def load_dataset(
     dataset_dir: Path,
     warehouse: Warehouse | Path,
@@ -239,7 +220,7 @@ def load_dataset(
     staging = wh.root / ".staging" / load_id
     with load_lock(wh):
         (staging / "tmp").mkdir(parents=True)
-        con = _connect(staging / "tmp", memory_limit, threads)
+        con = connect(memory_limit, threads, staging / "tmp")
         try:
             dataset = discover(root, contract, con)
             _check_required(dataset, wh)
@@ -278,7 +259,8 @@ def load_dataset(
             _swap(wh, staging, list(dataset.tables), dictionary)
             if dictionary:
                 _record(wh, manifest, report)
-                _months(wh, staging / "tmp", memory_limit, threads, report)
+                warning = refresh_or_warn(wh, memory_limit, threads, staging / "tmp")[1]
+                report.warnings.extend([warning] if warning else [])
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

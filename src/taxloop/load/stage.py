@@ -15,6 +15,8 @@ per file and the selects join them back.
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,32 @@ class StagedTable:
 
 def _glob(folder: Path) -> str:
     return lit(str(folder / "*.parquet"))
+
+
+def connect(memory_limit: str = "", threads: int = 0, tmp: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for writing tables (spilling to ``tmp`` when given; ``memory_limit`` and
+    ``threads`` when given). Insertion order is not kept: the CSV reader turns it on where line order matters."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order=false")
+    if tmp is not None:
+        con.execute(f"SET temp_directory={lit(str(tmp))}")
+    if memory_limit:
+        con.execute(f"SET memory_limit={lit(memory_limit)}")
+    if threads:
+        con.execute(f"SET threads={int(threads)}")
+    return con
+
+
+def replace_folder(folder: Path, new: Path) -> None:
+    """Put ``new`` where ``folder`` is (a folder or a symbolic link to one; the link's target is left alone)."""
+    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+    if folder.is_symlink() or folder.exists():
+        folder.rename(old)
+    new.rename(folder)
+    if old.is_symlink():
+        old.unlink()
+    elif old.exists():
+        shutil.rmtree(old)
 
 
 def has_parts(folder: Path) -> bool:

@@ -14,8 +14,8 @@ from synth_city import connect, small_city
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.keys import prepare_keys
-from taxloop.analytics.keys_manifest import read_manifest
-from taxloop.analytics.tin_months import MONTHLY_SOURCES, MONTHS, covered
+from taxloop.analytics.keys_manifest import Entry, read_manifest, write_manifest
+from taxloop.analytics.tin_months import LAYOUT, MONTHLY_SOURCES, MONTHS, covered
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.features import FEATURE_TABLES, build_features, build_pruned
@@ -143,6 +143,12 @@ def test_a_source_changed_since_is_read_from_its_files_again(tmp_path: Path) -> 
     assert _features(wh)[0] == frozenset()
     index_warehouse(wh)  # verifies the utilities keys, records them, and writes the month table again
     assert _features(wh)[0] == ALL
+    manifest = read_manifest(wh)
+    entry = manifest.tables[MONTHS]
+    manifest.tables[MONTHS] = Entry(entry.folder, entry.files, entry.generation, entry.inputs, LAYOUT - 1)
+    write_manifest(wh, manifest)  # as an older taxloop recorded it: another layout is not read
+    assert _features(wh)[0] == frozenset()
+    assert MONTHS in index_warehouse(wh).seconds and _features(wh)[0] == ALL
     shutil.rmtree(wh.table_dir("social_insurance"))  # a source gone: the table built with it is not used
     assert covered(wh, read_manifest(wh), set(wh.names()) | {MONTHS}) == frozenset()
 

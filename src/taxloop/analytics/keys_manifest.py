@@ -60,6 +60,8 @@ class Entry:
     generation: int | None = None
     #: for a table derived from keyed tables (``taxloop.analytics.tin_months``): each one's files it was built from
     inputs: dict[str, Files] | None = None
+    #: the layout version of such a derived table (a reader trusts only the one it knows)
+    layout: int | None = None
 
     @classmethod
     def at(cls, wh: Warehouse, folder: Path, generation: int | None = None) -> Entry:
@@ -106,7 +108,9 @@ def _entry(data: Any) -> Entry | None:
     generation = data.get("generation")
     raw = data.get("inputs")
     inputs = None if raw is None else {str(n): _files(f) for n, f in dict(raw).items()}
-    return Entry(str(data["folder"]), _files(data["files"]), None if generation is None else int(generation), inputs)
+    layout = data.get("layout")
+    gen = None if generation is None else int(generation)
+    return Entry(str(data["folder"]), _files(data["files"]), gen, inputs, None if layout is None else int(layout))
 
 
 def _files(data: Any) -> Files:
@@ -131,6 +135,8 @@ def _raw(entry: Entry | None) -> dict[str, Any] | None:
     raw: dict[str, Any] = {"folder": entry.folder, "generation": entry.generation, "files": entry.files}
     if entry.inputs is not None:
         raw["inputs"] = entry.inputs
+    if entry.layout is not None:
+        raw["layout"] = entry.layout
     return raw
 
 

@@ -25,6 +25,8 @@ from taxloop.analytics.warehouse import Warehouse
 from taxloop.sqltext import ident
 
 MONTHS = "tin_months"
+#: The month table's layout (column names, flags); a table recorded with another one is not used (written anew).
+LAYOUT = 2
 MONTHLY_SOURCES = ("vat_returns", "iit_withholding", "social_insurance", "utilities")
 #: The month index of a 'YYYY-MM' period (year * 12 + month - 1), as the feature SQL computes it.
 PIDX_SQL = "CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER) - 1"
@@ -65,7 +67,7 @@ def covered(wh: Warehouse | None, manifest: Manifest, present_tables: set[str] |
     """The sources a scan may read from the month table of ``wh`` (see module doc); empty when none: no month
     table, or it is not as recorded, or any source it was built from (or lacks) is not as it was then."""
     entry = manifest.tables.get(MONTHS)
-    if wh is None or entry is None or entry.inputs is None or MONTHS not in present_tables:
+    if wh is None or entry is None or entry.inputs is None or entry.layout != LAYOUT or MONTHS not in present_tables:
         return frozenset()
     generation = manifest.dictionary_generation(wh, DICTIONARY)
     if generation is None or entry.generation != generation or not entry.matches(wh, MONTHS):

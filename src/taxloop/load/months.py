@@ -18,7 +18,7 @@ import duckdb
 
 from taxloop.analytics.keys import DICTIONARY
 from taxloop.analytics.keys_manifest import Entry, Manifest, read_manifest, write_manifest
-from taxloop.analytics.tin_months import MONTHLY_SOURCES, MONTHS, PIDX_SQL, covered, months_sql
+from taxloop.analytics.tin_months import LAYOUT, MONTHLY_SOURCES, MONTHS, PIDX_SQL, covered, months_sql
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.load.keys import parquet_rel
 from taxloop.load.stage import connect, copy_parquet, replace_folder
@@ -83,7 +83,7 @@ def refresh_months(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> float | Non
         shutil.rmtree(out, ignore_errors=True)  # left only when the write failed
     inputs = {s: manifest.tables[s].files for s in sources}
     entry = Entry.at(wh, folder, generation)
-    manifest.tables[MONTHS] = Entry(entry.folder, entry.files, generation, inputs)
+    manifest.tables[MONTHS] = Entry(entry.folder, entry.files, generation, inputs, LAYOUT)
     write_manifest(wh, manifest)
     return time.perf_counter() - started
 

@@ -19,7 +19,7 @@ from taxloop.analytics.tin_months import LAYOUT, MONTHLY_SOURCES, MONTHS, covere
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.features import FEATURE_TABLES, build_features, build_pruned
-from taxloop.features.months import MERGED, merge_months, months_covered
+from taxloop.features.months import MERGED, merge_months, months_covered, months_notice
 from taxloop.features.plan import feature_sql_rendered, plan_features
 from taxloop.features.prune import parse
 from taxloop.load import load_dataset
@@ -86,6 +86,14 @@ def _features(wh: Warehouse) -> tuple[frozenset[str], dict[str, list[str]]]:
         backend.close()
 
 
+def _notice(wh: Warehouse) -> str | None:
+    backend = DuckDBBackend(wh, threads=1)
+    try:
+        return months_notice(backend)
+    finally:
+        backend.close()
+
+
 def _rule_rows(wh: Warehouse, specs: list[Any]) -> dict[str, list[str]]:
     backend = DuckDBBackend(wh, threads=1)
     try:
@@ -148,7 +156,9 @@ def test_a_source_changed_since_is_read_from_its_files_again(tmp_path: Path) -> 
     manifest.tables[MONTHS] = Entry(entry.folder, entry.files, entry.generation, entry.inputs, LAYOUT - 1)
     write_manifest(wh, manifest)  # as an older taxloop recorded it: another layout is not read
     assert _features(wh)[0] == frozenset()
+    assert f"taxloop keys -w {wh.root}" in (_notice(wh) or "")  # a scan says so, with the fix
     assert MONTHS in index_warehouse(wh).seconds and _features(wh)[0] == ALL
+    assert _notice(wh) is None
     shutil.rmtree(wh.table_dir("social_insurance"))  # a source gone: the table built with it is not used
     assert covered(wh, read_manifest(wh), set(wh.names()) | {MONTHS}) == frozenset()
 

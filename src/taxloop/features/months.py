@@ -74,6 +74,23 @@ def months_covered(backend: AnalyticsBackend, relations: Mapping[str, str]) -> f
     return covered(wh, read_manifest(wh), set(backend.table_names()))
 
 
+def months_notice(backend: AnalyticsBackend) -> str | None:
+    """A note for whoever scans a warehouse whose keys are trusted but whose month table is missing or out of date
+    (a source loaded or edited since, written by an older taxloop): what it costs and the fix; None otherwise (or
+    with fewer than two monthly sources, where a month table would save nothing)."""
+    if not isinstance(backend, OnWarehouse):
+        return None
+    sources = [s for s in MONTHLY_SOURCES if s in set(backend.table_names())]
+    if len(sources) < 2 or months_covered(backend, {}):
+        return None
+    root = backend.warehouse.root
+    return (
+        f"the month table ({MONTHS}) is missing or older than {', '.join(sources)}: this scan joins them (slower, "
+        f"same results). Run `taxloop keys -w {root}` once / 月度合并表 ({MONTHS}) 缺失或已过期: 本次扫描逐表关联"
+        f"月度数据 (较慢, 结果相同)。请运行一次 `taxloop keys -w {root}`"
+    )
+
+
 def merged_sql(sql: str, sources: frozenset[str]) -> str:
     """``sql`` (DuckDB dialect) with ``merge_months`` applied (the same text when nothing changes)."""
     if not sources:

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import keys_notice
+from taxloop.features.months import months_notice
 from taxloop.risk.arrays import string_array
 from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
 from taxloop.risk.hitmap import entity_links as entity_links
@@ -190,7 +191,8 @@ def run_scan(
     started = time.perf_counter()
     notices: list[str] = []
     if build_features:
-        if (notice := keys_notice(backend)) is not None:  # what the feature layer is about to do about keys
+        # what the feature layer is about to do about keys, else about the month table
+        if (notice := keys_notice(backend) or months_notice(backend)) is not None:
             notices.append(notice)
         build_features_if_available(backend, specs, prune=prune_features, plan_cache=plan_cache)
     seconds["features"] = time.perf_counter() - started

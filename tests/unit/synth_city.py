@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.synth.city import generate_city
 from taxloop.synth.params import SynthParams
@@ -43,6 +44,17 @@ def connect(city: Path) -> duckdb.DuckDBPyConnection:
             "header=true, all_varchar=true)"
         )
     return con
+
+
+def city_warehouse(root: Path) -> Warehouse:
+    """A warehouse at ``root`` holding every contract table of the small city (one Parquet part each, no keys)."""
+    con = connect(small_city())
+    wh = Warehouse(root).ensure()
+    for name in load_contract().tables:
+        folder = wh.table_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    return wh
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

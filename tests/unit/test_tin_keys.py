@@ -11,12 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from synth_city import connect, small_city
+from synth_city import city_warehouse, small_city
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.keys import DICTIONARY, SCAN_DICTIONARY, extend_sql, keyed_select, prepare_keys
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.contract.schema import load_contract
 from taxloop.features import FEATURE_TABLES, build_features
 from taxloop.load import load_dataset
 from taxloop.load.keys import index_warehouse
@@ -95,16 +94,6 @@ def _backend(wh: Warehouse) -> Iterator[DuckDBBackend]:
         backend.close()
 
 
-def _warehouse(root: Path) -> Warehouse:
-    con = connect(small_city())
-    wh = Warehouse(root).ensure()
-    for name in load_contract().tables:
-        folder = wh.table_dir(name)
-        folder.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
-    return wh
-
-
 KEYS = ("tin_key", "seller_key", "buyer_key")
 
 
@@ -124,7 +113,7 @@ def _features(wh: Warehouse, keys: bool = True) -> dict[str, list[dict[str, obje
 
 @pytest.mark.slow
 def test_features_same_with_keys_without_and_with_a_part_written_after_keying(tmp_path: Path) -> None:
-    plain = _warehouse(tmp_path / "plain")
+    plain = city_warehouse(tmp_path / "plain")
     keyed = Warehouse(tmp_path / "keyed")
     shutil.copytree(plain.root, keyed.root)
     index_warehouse(keyed)
@@ -198,7 +187,7 @@ def test_keys_written_against_another_dictionary_are_not_trusted(tmp_path: Path)
     keyed against the old one are looked up again and the features stay right."""
     wh = Warehouse(tmp_path / "wh")
     load_dataset(small_city(), wh)
-    plain = _warehouse(tmp_path / "plain")
+    plain = city_warehouse(tmp_path / "plain")
     expected = _features(plain, keys=False)
     shutil.rmtree(wh.table_dir(DICTIONARY, "derived"))
     load_dataset(_new_taxpayer_delivery(tmp_path / "delivery"), wh)

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synth_city import connect, small_city
+from synth_city import city_warehouse, small_city
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.keys import prepare_keys
 from taxloop.analytics.keys_manifest import Entry, read_manifest, write_manifest
 from taxloop.analytics.tin_months import LAYOUT, MONTHLY_SOURCES, MONTHS, covered
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.contract.schema import load_contract
 from taxloop.features import FEATURE_TABLES, build_features, build_pruned
 from taxloop.features.months import MERGED, merge_months, months_covered, months_notice
 from taxloop.features.plan import feature_sql_rendered, plan_features
@@ -65,16 +64,6 @@ def test_nothing_changes_for_fewer_than_two_members_or_other_shapes() -> None:
     assert not merge_months(parse(qualified.format(p=p)), ALL)
 
 
-def _warehouse(root: Path) -> Warehouse:
-    con = connect(small_city())
-    wh = Warehouse(root).ensure()
-    for name in load_contract().tables:
-        folder = wh.table_dir(name)
-        folder.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
-    return wh
-
-
 def _features(wh: Warehouse) -> tuple[frozenset[str], dict[str, list[str]]]:
     """The sources read from the month table, and every feature table's rows (sorted reprs)."""
     backend = DuckDBBackend(wh, threads=1)
@@ -117,7 +106,7 @@ def _one_per_shape(specs: list[Any], wh: Warehouse) -> list[Any]:
 
 @pytest.mark.slow
 def test_features_and_pruned_rules_same_with_the_month_table_or_without(tmp_path: Path) -> None:
-    wh = _warehouse(tmp_path / "wh")
+    wh = city_warehouse(tmp_path / "wh")
     run = index_warehouse(wh)
     assert MONTHS in run.seconds and wh.find(MONTHS) is not None
     assert covered(wh, read_manifest(wh), set(wh.names()) | set(wh.names("derived"))) == ALL
@@ -142,7 +131,7 @@ def test_features_and_pruned_rules_same_with_the_month_table_or_without(tmp_path
 
 @pytest.mark.slow
 def test_a_source_changed_since_is_read_from_its_files_again(tmp_path: Path) -> None:
-    wh = _warehouse(tmp_path / "wh")
+    wh = city_warehouse(tmp_path / "wh")
     index_warehouse(wh)
     part = sorted(wh.table_dir("utilities").glob("*.parquet"))[0]
     st = part.stat()
@@ -235,7 +224,7 @@ def test_keys_writes_no_month_table_for_bad_periods_or_duplicate_keys_and_remove
     """Review findings: a period that is no month fails the month table, not `taxloop keys`; a source with two rows
     for one (tin_key, month) gets no month table (a pruned read would multiply rows); a month table whose sources
     are gone is removed with its manifest entry, not left as a copy of deleted data."""
-    wh = _warehouse(tmp_path / "wh")
+    wh = city_warehouse(tmp_path / "wh")
     index_warehouse(wh)
     assert wh.find(MONTHS) is not None
     _rewrite(

@@ -86,8 +86,9 @@ def months_notice(backend: AnalyticsBackend) -> str | None:
     root = backend.warehouse.root
     return (
         f"the month table ({MONTHS}) is missing or older than {', '.join(sources)}: this scan joins them (slower, "
-        f"same results). Run `taxloop keys -w {root}` once / 月度合并表 ({MONTHS}) 缺失或已过期: 本次扫描逐表关联"
-        f"月度数据 (较慢, 结果相同)。请运行一次 `taxloop keys -w {root}`"
+        f"same results). `taxloop keys -w {root}` writes it, or says why it cannot / 月度合并表 ({MONTHS}) 缺失或"
+        f"已过期: 本次扫描逐表关联月度数据 (较慢, 结果相同)。运行 `taxloop keys -w {root}` 可重新生成 "
+        f"(不能生成时会说明原因)"
     )
 
 

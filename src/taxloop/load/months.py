@@ -28,6 +28,10 @@ def _present(wh: Warehouse) -> set[str]:
     return set(wh.names("tables")) | set(wh.names("derived"))
 
 
+class DuplicateMonthKeys(ValueError):
+    """A monthly source has two rows for one (tin_key, month): no month table is written over it."""
+
+
 def duplicate_keys_sql(relation: str) -> str:
     """1 when two rows of ``relation`` (a monthly source) share a (tin_key, month index), else 0: then the month
     table is not written (the feature query may read fewer sources than the table joined, and a duplicate in one
@@ -54,7 +58,8 @@ def refresh_months(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> float | Non
     nothing was written. Left as it is when already usable; written and recorded when the monthly sources present
     are all trusted and have no duplicate key; otherwise removed (no monthly source, keys not trusted, duplicate
     keys, the dictionary not as recorded): a scan then joins the sources. The caller holds the load lock; a
-    failure (a period that is not a month, a full disk) raises, and a month table not written is not used."""
+    failure (a period that is not a month, a full disk; ``DuplicateMonthKeys``) raises, and a month table not
+    written is not used."""
     manifest = read_manifest(wh)
     generation = manifest.dictionary_generation(wh, DICTIONARY)
     tables = _present(wh)
@@ -71,7 +76,7 @@ def refresh_months(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> float | Non
         assert folder is not None  # present, so found
         relation = parquet_rel(folder)
         if int(con.execute(duplicate_keys_sql(relation)).fetchall()[0][0]):
-            return None
+            raise DuplicateMonthKeys(f"{source} has two rows for one TIN and month / {source} 同一纳税人同一月份有两行")
         columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
         relations[source] = (relation, columns)
     folder = wh.table_dir(MONTHS, "derived")
@@ -100,7 +105,7 @@ def refresh_or_warn(
             return refresh_months(wh, con), None
         finally:
             con.close()
-    except (OSError, duckdb.Error) as exc:
+    except (OSError, duckdb.Error, DuplicateMonthKeys) as exc:
         return None, (
             f"month table not written ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}): "
             f"scans join the monthly tables (slower, same results) / 月度合并表未写入: 扫描时逐表关联月度数据 "

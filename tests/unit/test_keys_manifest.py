@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from synth_city import small_city
+from synth_city import city_warehouse, small_city
 from test_load_single_write import _partial_delivery
-from test_tin_keys import _features, _warehouse
+from test_tin_keys import _features
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.keys import DICTIONARY, KEY_COLUMNS, SCAN_DICTIONARY, prepare_keys
@@ -70,7 +70,7 @@ def _rewrite(part: Path, select: str) -> None:
 
 def _keyed(root: Path) -> tuple[Warehouse, Warehouse]:
     """The small city copied in without keys (``plain``), and a copy keyed by ``taxloop keys``."""
-    plain = _warehouse(root / "plain")
+    plain = city_warehouse(root / "plain")
     keyed = Warehouse(root / "keyed")
     shutil.copytree(plain.root, keyed.root)
     index_warehouse(keyed)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_tin_keys import _backend, _features, _warehouse
+from synth_city import city_warehouse
+from test_tin_keys import _backend, _features
 from typer.testing import CliRunner
 
 from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys
@@ -38,7 +39,7 @@ def _keys(wh: Warehouse) -> list[str]:
 
 @pytest.mark.slow
 def test_keys_rerun_rewrites_nothing_and_keys_a_table_copied_in_later(tmp_path: Path) -> None:
-    plain = _warehouse(tmp_path / "plain")  # every table copied in without keys
+    plain = city_warehouse(tmp_path / "plain")  # every table copied in without keys
     wh = Warehouse(tmp_path / "wh")
     shutil.copytree(plain.root, wh.root)
     keyed = [t for t in KEY_COLUMNS if t in wh.names("tables")]

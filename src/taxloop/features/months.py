@@ -16,6 +16,7 @@ as a chain member.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -80,7 +81,8 @@ def months_notice(backend: AnalyticsBackend) -> str | None:
     with fewer than two monthly sources, where a month table would save nothing)."""
     if not isinstance(backend, OnWarehouse):
         return None
-    sources = [s for s in MONTHLY_SOURCES if s in set(backend.table_names())]
+    tables = set(backend.table_names())
+    sources = [s for s in MONTHLY_SOURCES if s in tables]
     if len(sources) < 2 or months_covered(backend, {}):
         return None
     root = backend.warehouse.root
@@ -94,8 +96,8 @@ def months_notice(backend: AnalyticsBackend) -> str | None:
 
 def merged_sql(sql: str, sources: frozenset[str]) -> str:
     """``sql`` (DuckDB dialect) with ``merge_months`` applied (the same text when nothing changes)."""
-    if not sources:
-        return sql
+    if sum(re.search(rf"\b{s}\b", sql) is not None for s in sources) < 2:
+        return sql  # no chain of two covered sources to merge: not worth a parse (every table but features_period)
     tree = parse(sql)
     return tree.sql(dialect="duckdb", copy=False) if merge_months(tree, sources) else sql
 

@@ -187,7 +187,8 @@ def index_warehouse(wh: Warehouse, memory_limit: str = "", threads: int = 0) -> 
         seconds, warning = refresh_or_warn(wh, memory_limit, threads)
         if seconds is not None:
             run.seconds[MONTHS] = seconds
-        run.warnings.extend([warning] if warning else [])
+        if warning:
+            run.warnings.append(warning)
         return run
 
 

@@ -259,8 +259,8 @@ def load_dataset(
             _swap(wh, staging, list(dataset.tables), dictionary)
             if dictionary:
                 _record(wh, manifest, report)
-                warning = refresh_or_warn(wh, memory_limit, threads, staging / "tmp")[1]
-                report.warnings.extend([warning] if warning else [])
+                if warning := refresh_or_warn(wh, memory_limit, threads, staging / "tmp")[1]:
+                    report.warnings.append(warning)
             report.finished_at = datetime.now().isoformat()
             report.seconds = round(time.perf_counter() - t0, 3)
             report.save(wh.reports)

@@ -45,8 +45,9 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         """Write integer TIN keys into tables not written by `taxloop load` / 为非加载写入的表生成纳税人整数键.
 
         The loader keys what it loads; this is for tables copied into `tables/` by other means, and for a warehouse
-        keyed before the key manifest (its keys are verified and recorded, not rewritten). Scans run without keys
-        too (they look them up at scan time), only slower.
+        keyed before the key manifest (its keys are verified and recorded, not rewritten). It also writes the month
+        table `derived/tin_months` (the four monthly tables joined once) when it is missing or out of date. Scans
+        run without keys or month table too (they look keys up and join the tables at scan time), only slower.
         """
         from taxloop.analytics.warehouse import Warehouse
         from taxloop.bootstrap import load_settings

@@ -151,6 +151,7 @@ def plan_features(
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
             trees.append(prune_tree(parse(sql), keep, drop_sources=drop))
+            trees[-1].set("order", None)  # the row order only helps Parquet readers: a staged table is not one
             merge_months(trees[-1], months)
             parts.append(trees[-1].sql(dialect="duckdb", copy=k == 0))
         tree = trees[0]

@@ -77,3 +77,5 @@ LEFT JOIN py ON py.tin = k.tin AND py.year = k.year
 LEFT JOIN cit AS c ON c.tin = k.tin AND c.year = k.year
 LEFT JOIN cus ON cus.tin = k.tin AND cus.year = k.year
 LEFT JOIN oth AS o ON o.tin = k.tin AND o.year = k.year
+-- Written in TIN and year order (as features_period).
+ORDER BY k.tin, k.year

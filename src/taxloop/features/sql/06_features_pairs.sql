@@ -16,3 +16,5 @@ SELECT s.tin AS seller_tin, b.tin AS buyer_tin, p.n, p.amount, p.special_tax, p.
 FROM p
 JOIN {tin_keys} AS s ON s.tin_key = p.seller_key
 JOIN {tin_keys} AS b ON b.tin_key = p.buyer_key
+-- Written in seller order (as features_invoice_cells).
+ORDER BY p.seller_key, p.buyer_key

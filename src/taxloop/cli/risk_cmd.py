@@ -158,6 +158,14 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             float | None, typer.Option(help="Random sample share of unflagged / 随机抽样比例")
         ] = None,
         features: Annotated[bool, typer.Option(help="Build the feature layer first / 先计算特征")] = True,
+        rebuild_features: Annotated[
+            bool,
+            typer.Option(
+                "--rebuild-features",
+                help="Rebuild every feature table, even one whose inputs are unchanged since the last scan"
+                " / 即使输入未变也重新计算特征表",
+            ),
+        ] = False,
     ) -> None:
         """Run the indicator library, score and grade taxpayers / 运行风险扫描并评分分级."""
         from taxloop.features.plan_cache import cache_dir
@@ -188,6 +196,7 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             reports_dir=settings.warehouse / "reports",
             prune_features=codes is not None,  # --indicators: only their feature columns, in memory
             plan_cache=cache_dir(settings.plan_cache),
+            reuse_features=not rebuild_features,
         )
         engine.close()
         for notice in outcome.notices:  # e.g. TIN keys looked up: the fix

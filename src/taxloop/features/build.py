@@ -16,8 +16,10 @@ from rich.progress import Progress
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys, render_source
+from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.features.months import merged_sql, months_covered
+from taxloop.features.reuse import FeatureRecord, inputs_key, read_record, write_record
 
 #: Derived tables written, in build order (each may read the ones before it).
 FEATURE_TABLES = (
@@ -137,11 +139,15 @@ def build_features(
     show_progress: bool = False,
     tables: Iterable[str] | None = None,
     buckets: int | None = None,
+    reuse: bool = False,
+    kept: list[str] | None = None,
 ) -> dict[str, int]:
     """Materialise the feature tables (all, or only ``tables`` and what they read); returns each one's row count.
 
     Needs the contract table ``taxpayers``; reads ``entity_map`` when entity resolution has run. The big
-    per-TIN tables are built in ``buckets`` parts (default: one per ``TINS_PER_BUCKET`` TINs).
+    per-TIN tables are built in ``buckets`` parts (default: one per ``TINS_PER_BUCKET`` TINs). With ``reuse``, a
+    table whose inputs are unchanged since it was written is kept as it is (``taxloop.features.reuse``; each kept
+    table's name is appended to ``kept``); every table written is recorded for the next build.
     """
     present = set(backend.table_names())
     if "taxpayers" not in present:
@@ -149,19 +155,52 @@ def build_features(
     order = tables_needed(tables)
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
+    wh: Warehouse | None = getattr(backend, "warehouse", None)
+    record = read_record(wh) if wh is not None else None
+    key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""
+    rebuilt: set[str] = set()
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:
         task = progress.add_task("features 特征", total=len(order))
         for table in order:
             progress.update(task, description=f"features 特征: {table}")
-            try:
-                counts[table] = _materialize(
-                    backend, table, feature_sql(table), present, buckets or 1, relations, months
-                )
-            except Exception as exc:
-                raise FeatureBuildError(f"building {table} failed: {exc}") from exc
+            rows = None
+            if reuse and wh is not None and record is not None and not depends_on(table) & rebuilt:
+                rows = record.kept(wh, table, key)
+            if rows is not None:
+                counts[table] = rows
+                if kept is not None:
+                    kept.append(table)
+            else:
+                counts[table] = _build_one(backend, table, present, buckets, relations, months, wh, record, key)
+                rebuilt.add(table)
             present.add(table)
             if table == "features_tin" and buckets is None:
                 buckets = -(-counts[table] // TINS_PER_BUCKET)
             progress.advance(task)
     return counts
+
+
+def _build_one(
+    backend: AnalyticsBackend,
+    table: str,
+    present: set[str],
+    buckets: int | None,
+    relations: Mapping[str, str],
+    months: frozenset[str],
+    wh: Warehouse | None,
+    record: FeatureRecord | None,
+    key: str,
+) -> int:
+    """Build ``table`` and, on a warehouse, record it (forgotten first: a failed build leaves no record of it)."""
+    if wh is not None and record is not None:
+        record.forget(table)
+        write_record(wh, record)
+    try:
+        rows = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations, months)
+    except Exception as exc:
+        raise FeatureBuildError(f"building {table} failed: {exc}") from exc
+    if wh is not None and record is not None:
+        record.written(wh, table, key, rows)
+        write_record(wh, record)
+    return rows

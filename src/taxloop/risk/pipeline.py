@@ -57,6 +57,7 @@ class ScanOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
     weight_factors: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    features_kept: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The report as JSON text."""
@@ -73,6 +74,8 @@ def build_features_if_available(
     specs: Sequence[RuleSpec] | None = None,
     prune: bool = False,
     plan_cache: Path | None = None,
+    reuse: bool = False,
+    kept: list[str] | None = None,
 ) -> dict[str, int] | None:
     """Run the feature layer (``taxloop.features``) when that package is installed.
 
@@ -80,7 +83,9 @@ def build_features_if_available(
     warehouse, where other consumers read them. With ``prune`` (a scan of some chosen rules), only the feature
     columns those rules read are built (``build_pruned``: held by this backend only, the warehouse's full
     tables untouched), so a scan of a few indicators pays neither for the whole layer nor for unused columns;
-    its plan is kept in ``plan_cache`` when given (``taxloop.features.plan_cache``).
+    its plan is kept in ``plan_cache`` when given (``taxloop.features.plan_cache``). With ``reuse``, the full build
+    keeps the tables whose inputs are unchanged since they were written (``taxloop.features.reuse``), appending
+    their names to ``kept``.
     """
     try:
         module = importlib.import_module("taxloop.features")
@@ -94,7 +99,7 @@ def build_features_if_available(
     pruned = getattr(module, "build_pruned", None)
     if prune and pruned is not None:
         return dict(pruned(backend, specs, plan_cache))
-    return dict(build(backend, tables={t for s in specs for t in s.tables}))
+    return dict(build(backend, tables={t for s in specs for t in s.tables}, reuse=reuse, kept=kept))
 
 
 def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
@@ -180,21 +185,31 @@ def run_scan(
     reports_dir: Path | None = None,
     prune_features: bool = False,
     plan_cache: Path | None = None,
+    reuse_features: bool = False,
 ) -> ScanOutcome:
     """Scan taxpayers with ``specs``, store hits and scores, draw the random sample; returns the summary.
 
     ``prune_features`` (for a scan of rules chosen by the user) builds only the feature columns they read, in
     the backend's memory, instead of writing the feature tables (``build_features_if_available``; its plan kept
-    in the folder ``plan_cache`` when given)."""
+    in the folder ``plan_cache`` when given). ``reuse_features`` keeps the feature tables whose inputs are unchanged
+    since the last build (``taxloop.features.reuse``; listed in ``features_kept``)."""
     scan_id = scan_id or new_scan_id()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     notices: list[str] = []
+    kept: list[str] = []
     if build_features:
         # what the feature layer is about to do about keys, else about the month table
         if (notice := keys_notice(backend) or months_notice(backend)) is not None:
             notices.append(notice)
-        build_features_if_available(backend, specs, prune=prune_features, plan_cache=plan_cache)
+        build_features_if_available(
+            backend, specs, prune=prune_features, plan_cache=plan_cache, reuse=reuse_features, kept=kept
+        )
+        if kept:
+            notices.append(
+                f"feature tables kept from the last build, their inputs unchanged / 输入未变、沿用上次的特征表: "
+                f"{', '.join(kept)} (--rebuild-features builds them anew / 重新计算)"
+            )
     seconds["features"] = time.perf_counter() - started
     started = time.perf_counter()
     result = run_rules(backend, specs, scan_id, periods, progress)
@@ -228,6 +243,7 @@ def run_scan(
         seconds={k: round(v, 3) for k, v in seconds.items()},
         weight_factors={k: round(v, 3) for k, v in sorted(factors.items())},
         notices=notices,
+        features_kept=kept,
     )
     if reports_dir is not None:
         reports_dir.mkdir(parents=True, exist_ok=True)

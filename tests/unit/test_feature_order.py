@@ -78,3 +78,13 @@ def test_a_pruned_plan_stages_its_tables_unsorted() -> None:
         for sql in parts:
             assert parse(sql).args.get("order") is None, table
     assert set(ORDER) <= set(FEATURE_TABLES)
+
+
+@pytest.mark.parametrize(("code", "cte"), [("INV_NEAR_QUOTA", "inv_out"), ("PAY_ARREARS_OVERDUE", "pay")])
+def test_the_dropped_order_keeps_no_column_alive(code: str, cte: str) -> None:
+    """The month index is only a grouping key of these rules' sources: the ORDER BY must not keep it as a column."""
+    present = {"taxpayers", "invoices", "payments", "vat_returns", "iit_withholding", "social_insurance", "utilities"}
+    tree = parse(plan_features(load_library(codes=[code]), present).sql["features_period"][0])
+    columns = {c.alias: [s.alias_or_name for s in c.this.selects] for c in tree.ctes}
+    assert "tin_key" in columns[cte]
+    assert "pidx" not in columns[cte]

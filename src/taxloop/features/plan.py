@@ -150,8 +150,11 @@ def plan_features(
             sql = feature_sql_rendered(table, frozen, k, buckets, rel)
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
-            trees.append(prune_tree(parse(sql), keep, drop_sources=drop))
-            trees[-1].set("order", None)  # the row order only helps Parquet readers: a staged table is not one
+            tree = parse(sql)
+            # the row order only helps Parquet readers (a staged table is not one); dropped before pruning, so
+            # that its columns do not count as used
+            tree.set("order", None)
+            trees.append(prune_tree(tree, keep, drop_sources=drop))
             merge_months(trees[-1], months)
             parts.append(trees[-1].sql(dialect="duckdb", copy=k == 0))
         tree = trees[0]

@@ -9,6 +9,8 @@
 -- Carrying min(seller_tin) and min(buyer_tin) cost about a third of this table's time.
 -- CTE `x` is one invoice in the cells' own columns (a cell of one invoice): a pruned scan that needs no cells
 -- table reads `x` in place of `features_invoice_cells` (taxloop.features.plan), so keep the two in step.
+-- Written in seller order: the seller-side sums of features_period and the goods mix of features_entity group
+-- rows that lie together, and the part is about a third smaller (1M city: the feature layer 136 -> 127 s).
 WITH x AS (
     SELECT i.seller_key, i.buyer_key,
            CAST(year(i.issued_on) * 12 + month(i.issued_on) - 1 AS INTEGER) AS pidx,
@@ -53,6 +55,4 @@ SELECT seller_key, buyer_key,
        max(last_issued_on) AS last_issued_on
 FROM x
 GROUP BY seller_key, buyer_key, pidx, goods_prefix
--- Written in seller order: the seller-side sums of features_period and the goods mix of features_entity group
--- rows that lie together, and the part is about a third smaller (1M city: the feature layer 136 -> 127 s).
 ORDER BY seller_key, pidx

@@ -1,6 +1,7 @@
 -- features_year: one row per TIN and calendar year: the monthly features rolled up, the CIT return,
 -- customs exports/imports and land-use / property declarations of the year. Money is summed as DECIMAL (the
 -- monthly DOUBLE values are whole cents, cast back exactly) so the totals are the same on every engine.
+-- Written in TIN and year order (as features_period).
 WITH py AS (
     SELECT tin, year, min(entity_id) AS entity_id,
            count(*) AS months_n,
@@ -77,5 +78,4 @@ LEFT JOIN py ON py.tin = k.tin AND py.year = k.year
 LEFT JOIN cit AS c ON c.tin = k.tin AND c.year = k.year
 LEFT JOIN cus ON cus.tin = k.tin AND cus.year = k.year
 LEFT JOIN oth AS o ON o.tin = k.tin AND o.year = k.year
--- Written in TIN and year order (as features_period).
 ORDER BY k.tin, k.year

@@ -1,6 +1,7 @@
 -- features_pairs: one row per (seller TIN, buyer TIN) trading pair over the window, rolled up from
 -- features_invoice_cells. Counterparty indicators join it to the seller's features instead of rescanning invoices.
 -- Grouped on the integer TIN keys (taxloop.analytics.keys); the two TINs are decoded once per pair, after the GROUP BY.
+-- Written in seller order (as features_invoice_cells).
 WITH p AS (
     SELECT seller_key, buyer_key,
            CAST(sum(n) AS BIGINT) AS n,
@@ -16,5 +17,4 @@ SELECT s.tin AS seller_tin, b.tin AS buyer_tin, p.n, p.amount, p.special_tax, p.
 FROM p
 JOIN {tin_keys} AS s ON s.tin_key = p.seller_key
 JOIN {tin_keys} AS b ON b.tin_key = p.buyer_key
--- Written in seller order (as features_invoice_cells).
 ORDER BY p.seller_key, p.buyer_key

@@ -130,3 +130,35 @@ def test_scan_keeps_unchanged_features_and_says_so(wh: Warehouse) -> None:
     columns = ["code", "subject_id", "tin", "period", "evidence"]
     assert sorted(hits.select(columns).to_pylist(), key=str) == sorted(again.select(columns).to_pylist(), key=str)
     assert hits.num_rows > 100
+
+
+def test_a_copy_swapped_in_by_another_scan_meanwhile_is_not_recorded_as_this_builds(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = DuckDBBackend(wh)
+    real = backend._swap_in
+
+    def swap_then_another_writer(name: str, tmp: Path) -> None:
+        real(name, tmp)
+        if name == "features_year":  # another scan puts its own copy in place before this one records the table
+            part = sorted(wh.table_dir(name, "derived").glob("*.parquet"))[0]
+            data = part.read_bytes()
+            part.unlink()
+            part.write_bytes(data)
+            st = part.stat()
+            os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+    monkeypatch.setattr(backend, "_swap_in", swap_then_another_writer)
+    build_features(backend)
+    assert _build(wh)[1] == [t for t in FEATURE_TABLES if t != "features_year"]
+
+
+def test_the_writers_code_is_part_of_the_inputs_key(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    from taxloop.features import reuse
+
+    def key() -> str:
+        return reuse.inputs_key(wh, ["taxpayers"], "duckdb", {}, frozenset(), None)
+
+    before = key()
+    monkeypatch.setattr(reuse, "_writers_fingerprint", lambda: "another backend")
+    assert key() != before

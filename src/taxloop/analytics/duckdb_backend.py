@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from taxloop.analytics.keys_manifest import Files, fingerprint
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.sqltext import ident
 
@@ -33,6 +34,9 @@ class DuckDBBackend:
         self.con = duckdb.connect(":memory:")
         self._names: frozenset[str] | None = None  # a snapshot only on cursors (see ``cursor``)
         self._staged: set[str] = set()  # tables staged in memory (see ``stage``), shared with cursors
+        #: name -> the files this backend last wrote for that derived table, fingerprinted before the rename that
+        #: put them in place (``taxloop.features.reuse`` records these, not whatever lies there after the rename)
+        self.written: dict[str, Files] = {}
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
         if threads:
@@ -85,6 +89,7 @@ class DuckDBBackend:
         return self.con.sql(sql).to_arrow_table()
 
     def _swap_in(self, name: str, tmp: Path) -> None:
+        self.written[name] = fingerprint(tmp)
         final = self.warehouse.table_dir(name, "derived")
         if final.exists():
             shutil.rmtree(final)
@@ -144,6 +149,7 @@ class DuckDBBackend:
         clone.con = self.con.cursor()
         clone._names = names
         clone._staged = self._staged
+        clone.written = self.written
         return clone
 
     def close(self) -> None:

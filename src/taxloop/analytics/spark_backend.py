@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from taxloop.analytics.keys_manifest import Files, fingerprint
 from taxloop.analytics.spark_sql import to_spark_sql
 from taxloop.analytics.warehouse import Warehouse
 
@@ -39,6 +40,7 @@ class SparkBackend:
         self.spark = session
         self._names: set[str] = set()
         self._staged: dict[str, Any] = {}  # name -> cached DataFrame behind a staged temp view
+        self.written: dict[str, Files] = {}  # as DuckDBBackend.written
         self.refresh()
 
     def refresh(self) -> None:
@@ -85,6 +87,7 @@ class SparkBackend:
         tmp = self.warehouse.area("derived") / f".{name}.{uuid.uuid4().hex}"
         self.spark.sql(to_spark_sql(sql)).write.mode("overwrite").parquet(str(tmp))
         final = self.warehouse.table_dir(name, "derived")
+        self.written[name] = fingerprint(tmp)
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)

@@ -201,6 +201,6 @@ def _build_one(
     except Exception as exc:
         raise FeatureBuildError(f"building {table} failed: {exc}") from exc
     if wh is not None and record is not None:
-        record.written(wh, table, key, rows)
+        record.written(wh, table, key, rows, getattr(backend, "written", {}).get(table))
         write_record(wh, record)
     return rows

@@ -13,12 +13,14 @@ each feature table it wrote: its files (name, size, ``mtime_ns``, as ``taxloop.a
   and the month table were trusted), and the bucket count asked for;
 - the backend, the versions of taxloop, DuckDB and sqlglot, and the bytes of the package files that make
   features (``plan_cache.code_fingerprint``: the feature SQL, the builder, the pruner, the rule compiler, the
-  contract, the keys).
+  contract, the keys; and the backends, the Spark transpiler and the month table's layout).
 
 A later build keeps a table (reads nothing, writes nothing) only when its record has the same inputs key, its files
 are exactly those recorded, and no feature table it reads was rebuilt in this build. Anything else rebuilds it.
-What is not caught is what the key manifest does not catch either: a source file rewritten with the same size and
-its ``mtime_ns`` put back. ``--rebuild-features`` rebuilds whatever the record says. The record is replaced whole
+A table's files are recorded as its writer fingerprinted them before the rename that put them in place, so if
+another scan swaps its own copy in meanwhile, the record does not match it and the next build rebuilds. What is not
+caught is what the key manifest does not catch either: a source file rewritten with the same size and its
+``mtime_ns`` put back. ``--rebuild-features`` rebuilds whatever the record says. The record is replaced whole
 (temporary file, then ``os.replace``); an unreadable one is empty, so everything is rebuilt.
 """
 
@@ -30,6 +32,8 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -69,7 +73,7 @@ def inputs_key(
     names = sorted({*sources, "entity_map", DICTIONARY, MONTHS})
     inputs = {
         "version": VERSION,
-        "code": code_fingerprint(),
+        "code": [code_fingerprint(), _writers_fingerprint()],
         "versions": [taxloop.__version__, duckdb.__version__, version("sqlglot")],
         "backend": backend,
         "files": {name: _files(wh, name) for name in names},
@@ -78,6 +82,22 @@ def inputs_key(
         "buckets": buckets,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+#: Package files outside ``plan_cache``'s fingerprint that decide what a build writes: how each backend runs and
+#: writes a query (types, the Spark transpiler) and the month table's layout.
+_WRITERS = ("analytics/duckdb_backend.py", "analytics/spark_backend.py", "analytics/spark_sql.py",
+            "analytics/tin_months.py")  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _writers_fingerprint() -> str:
+    root = resources.files("taxloop")
+    digest = hashlib.sha256()
+    for name in _WRITERS:
+        digest.update(name.encode())
+        digest.update(root.joinpath(name).read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -97,9 +117,13 @@ class FeatureRecord:
         rows = entry.get("rows")
         return rows if isinstance(rows, int) and not isinstance(rows, bool) else None
 
-    def written(self, wh: Warehouse, table: str, key: str, rows: int) -> None:
-        """Record ``table`` as just written from the inputs of ``key``."""
-        self.tables[table] = {"key": key, "files": fingerprint(wh.table_dir(table, "derived")), "rows": int(rows)}
+    def written(self, wh: Warehouse, table: str, key: str, rows: int, files: Files | None = None) -> None:
+        """Record ``table`` as just written from the inputs of ``key``: ``files`` as the writer fingerprinted them
+        before putting them in place (``DuckDBBackend.written``; another scan's copy swapped in since does not match
+        them), else as they lie now."""
+        if files is None:
+            files = fingerprint(wh.table_dir(table, "derived"))
+        self.tables[table] = {"key": key, "files": files, "rows": int(rows)}
 
     def forget(self, table: str) -> None:
         """Drop the record of ``table`` (it is being rebuilt: until it is written, nothing of it may be kept)."""

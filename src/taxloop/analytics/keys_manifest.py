@@ -107,14 +107,29 @@ def _entry(data: Any) -> Entry | None:
         return None
     generation = data.get("generation")
     raw = data.get("inputs")
-    inputs = None if raw is None else {str(n): _files(f) for n, f in dict(raw).items()}
+    inputs = None if raw is None else {str(n): files_of(f) for n, f in dict(raw).items()}
     layout = data.get("layout")
     gen = None if generation is None else int(generation)
-    return Entry(str(data["folder"]), _files(data["files"]), gen, inputs, None if layout is None else int(layout))
+    return Entry(str(data["folder"]), files_of(data["files"]), gen, inputs, None if layout is None else int(layout))
 
 
-def _files(data: Any) -> Files:
+def files_of(data: Any) -> Files:
+    """A ``Files`` fingerprint read back from JSON (raises on a malformed one)."""
     return {str(k): [int(v[0]), int(v[1])] for k, v in dict(data).items()}
+
+
+def replace_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically: a temporary file beside it, synced, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_manifest(wh: Warehouse) -> Manifest:
@@ -147,14 +162,4 @@ def write_manifest(wh: Warehouse, manifest: Manifest) -> None:
     tables = {n: _raw(e) for n, e in sorted(manifest.tables.items()) if gen is not None and e.generation == gen}
     data = {"version": VERSION, "dictionary": _raw(manifest.dictionary), "registered": _raw(manifest.registered)}
     data["tables"] = tables
-    path = manifest_path(wh)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{MANIFEST}.{uuid.uuid4().hex}")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    replace_json(manifest_path(wh), data)

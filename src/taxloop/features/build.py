@@ -19,7 +19,7 @@ from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
 from taxloop.features.months import merged_sql, months_covered
-from taxloop.features.reuse import FeatureRecord, inputs_key, read_record, write_record
+from taxloop.features.reuse import FeatureRecord, inputs_key, read_record
 
 #: Derived tables written, in build order (each may read the ones before it).
 FEATURE_TABLES = (
@@ -165,14 +165,14 @@ def build_features(
         for table in order:
             progress.update(task, description=f"features 特征: {table}")
             rows = None
-            if reuse and wh is not None and record is not None and not depends_on(table) & rebuilt:
-                rows = record.kept(wh, table, key)
+            if reuse and record is not None and not depends_on(table) & rebuilt:
+                rows = record.kept(table, key)
             if rows is not None:
                 counts[table] = rows
                 if kept is not None:
                     kept.append(table)
             else:
-                counts[table] = _build_one(backend, table, present, buckets, relations, months, wh, record, key)
+                counts[table] = _build_one(backend, table, present, buckets, relations, months, record, key)
                 rebuilt.add(table)
             present.add(table)
             if table == "features_tin" and buckets is None:
@@ -188,19 +188,17 @@ def _build_one(
     buckets: int | None,
     relations: Mapping[str, str],
     months: frozenset[str],
-    wh: Warehouse | None,
     record: FeatureRecord | None,
     key: str,
 ) -> int:
-    """Build ``table`` and, on a warehouse, record it (forgotten first: a failed build leaves no record of it)."""
-    if wh is not None and record is not None:
+    """Build ``table`` and, on a warehouse (``record``), record it (forgotten first: a failed build leaves no record
+    of it)."""
+    if record is not None:
         record.forget(table)
-        write_record(wh, record)
     try:
         rows = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations, months)
     except Exception as exc:
         raise FeatureBuildError(f"building {table} failed: {exc}") from exc
-    if wh is not None and record is not None:
-        record.written(wh, table, key, rows, getattr(backend, "written", {}).get(table))
-        write_record(wh, record)
+    if record is not None:
+        record.written(table, key, rows, getattr(backend, "written", {}).get(table))
     return rows

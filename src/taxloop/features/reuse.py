@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,7 +40,7 @@ import duckdb
 
 import taxloop
 from taxloop.analytics.keys import DICTIONARY
-from taxloop.analytics.keys_manifest import Files, fingerprint
+from taxloop.analytics.keys_manifest import Files, files_of, fingerprint, replace_json
 from taxloop.analytics.tin_months import MONTHS
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features.plan_cache import code_fingerprint
@@ -102,32 +100,41 @@ def _writers_fingerprint() -> str:
 
 @dataclass
 class FeatureRecord:
-    """Per feature table: the inputs key it was built with, its files and its row count."""
+    """The feature record of warehouse ``wh``: per feature table, the inputs key it was built with, its files and
+    its row count."""
 
+    wh: Warehouse
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def kept(self, wh: Warehouse, table: str, key: str) -> int | None:
+    def kept(self, table: str, key: str) -> int | None:
         """The row count of ``table`` when it may be kept as it is (same inputs key, files as recorded), else None."""
         entry = self.tables.get(table)
         if entry is None or entry.get("key") != key:
             return None
-        folder = wh.find(table)
-        if folder is None or folder != wh.table_dir(table, "derived") or fingerprint(folder) != entry.get("files"):
+        folder = self.wh.find(table)
+        if folder is None or folder != self.wh.table_dir(table, "derived") or fingerprint(folder) != entry.get("files"):
             return None
         rows = entry.get("rows")
         return rows if isinstance(rows, int) and not isinstance(rows, bool) else None
 
-    def written(self, wh: Warehouse, table: str, key: str, rows: int, files: Files | None = None) -> None:
-        """Record ``table`` as just written from the inputs of ``key``: ``files`` as the writer fingerprinted them
-        before putting them in place (``DuckDBBackend.written``; another scan's copy swapped in since does not match
-        them), else as they lie now."""
+    def written(self, table: str, key: str, rows: int, files: Files | None = None) -> None:
+        """Record ``table`` as just written from the inputs of ``key`` and save: ``files`` as the writer fingerprinted
+        them before putting them in place (``DuckDBBackend.written``; another scan's copy swapped in since does not
+        match them), else as they lie now."""
         if files is None:
-            files = fingerprint(wh.table_dir(table, "derived"))
+            files = fingerprint(self.wh.table_dir(table, "derived"))
         self.tables[table] = {"key": key, "files": files, "rows": int(rows)}
+        self.save()
 
     def forget(self, table: str) -> None:
-        """Drop the record of ``table`` (it is being rebuilt: until it is written, nothing of it may be kept)."""
+        """Drop the record of ``table`` and save (it is being rebuilt: until it is written, nothing of it may be
+        kept)."""
         self.tables.pop(table, None)
+        self.save()
+
+    def save(self) -> None:
+        """Replace the record file atomically (``keys_manifest.replace_json``)."""
+        replace_json(record_path(self.wh), {"version": VERSION, "tables": self.tables})
 
 
 def read_record(wh: Warehouse) -> FeatureRecord:
@@ -135,27 +142,10 @@ def read_record(wh: Warehouse) -> FeatureRecord:
     try:
         data = json.loads(record_path(wh).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("tables"), dict):
-            return FeatureRecord()
+            return FeatureRecord(wh)
         tables = {str(n): e for n, e in data["tables"].items() if isinstance(e, dict)}
         for entry in tables.values():
-            files = entry.get("files")
-            files = files if isinstance(files, dict) else {}
-            entry["files"] = {str(k): [int(v[0]), int(v[1])] for k, v in files.items()}
-        return FeatureRecord(tables)
+            entry["files"] = files_of(entry.get("files") or {})
+        return FeatureRecord(wh, tables)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-        return FeatureRecord()
-
-
-def write_record(wh: Warehouse, record: FeatureRecord) -> None:
-    """Replace the feature record of ``wh`` atomically (temporary file, then ``os.replace``)."""
-    path = record_path(wh)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{RECORD}.{uuid.uuid4().hex}")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump({"version": VERSION, "tables": record.tables}, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return FeatureRecord(wh)

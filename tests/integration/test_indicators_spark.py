@@ -78,7 +78,7 @@ def test_library_same_hits_on_spark_and_duckdb(spark_session: Any, tmp_path: Pat
     expected = _hits(duck, specs)
     duck.close()
     spark = SparkBackend(wh, session=spark_session)
-    counts = build_features(spark, buckets=3)  # in three parts by TIN hash (Spark's hash is signed): same features
+    counts = build_features(spark, buckets=3)  # in three parts by range of TIN keys: the same features
     assert counts["features_period"] == len(city.firms) * 24
     got = _hits(spark, specs)
     assert sum(len(v) for v in expected.values()) > 0

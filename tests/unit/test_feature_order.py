@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from synth_city import city_warehouse
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.features import FEATURE_TABLES, build_features
+from taxloop.features.build import bucket_sql
 from taxloop.features.plan import plan_features
 from taxloop.features.prune import parse
 from taxloop.load.keys import index_warehouse
@@ -72,7 +74,7 @@ def test_each_part_is_written_in_group_order(built: DuckDBBackend, table: str) -
 def test_a_pruned_plan_stages_its_tables_unsorted() -> None:
     present = {"taxpayers", "invoices", "payments", "vat_returns", "iit_withholding", "social_insurance", "utilities"}
     specs = [s for s in load_library() if s.category != "network"]
-    plan = plan_features(specs, present, buckets=2)
+    plan = plan_features(specs, present, buckets=2, span=1000)
     assert {"features_period", "features_year"} <= set(plan.sql)
     for table, parts in plan.sql.items():
         for sql in parts:
@@ -88,3 +90,40 @@ def test_the_dropped_order_keeps_no_column_alive(code: str, cte: str) -> None:
     columns = {c.alias: [s.alias_or_name for s in c.this.selects] for c in tree.ctes}
     assert "tin_key" in columns[cte]
     assert "pidx" not in columns[cte]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("table", "column"), [("features_invoice_cells", "seller_key"), ("features_period", "tin")])
+def test_the_parts_follow_one_another_in_key_order(built: DuckDBBackend, table: str, column: str) -> None:
+    """Buckets are ranges of TIN keys (a fresh dictionary numbers TINs in TIN order): part k holds only keys
+    below part k+1's, so the table as a whole is in key order."""
+    parts = sorted(built.warehouse.table_dir(table, "derived").glob("*.parquet"))
+    ranges = [(min(values), max(values)) for values in (pq.read_table(p, columns=[column]).column(0).to_pylist()
+                                                        for p in parts)]  # fmt: skip
+    assert len(ranges) == 3
+    assert all(ranges[i][1] < ranges[i + 1][0] for i in range(2)), ranges
+
+
+@pytest.mark.parametrize("span", [1, 7, 10, 1000])
+@pytest.mark.parametrize("buckets", [2, 3, 4])
+def test_every_key_is_in_exactly_one_bucket(span: int, buckets: int) -> None:
+    """Keys below 1, above the span and NULL included: a range that misses a row would drop it silently."""
+    keys = [None, -5, 0, 1, 2, 3, 5, 6, 7, 9, 10, 11, 250, 999, 1000, 1001, 2**31 - 1]
+    con = duckdb.connect()
+    values = ", ".join("(NULL)" if k is None else f"({k})" for k in keys)
+    con.execute(f"CREATE TABLE t AS SELECT * FROM (VALUES {values}) AS v(tin_key)")
+    parts = [con.execute(f"SELECT tin_key FROM t WHERE {bucket_sql('tin_key', k, buckets, span)}").fetchall()
+             for k in range(buckets)]  # fmt: skip
+    found = sorted((r[0] for p in parts for r in p), key=lambda k: (k is not None, k or 0))
+    assert found == sorted(keys, key=lambda k: (k is not None, k or 0))
+    if span >= buckets:  # dense keys 1..span split evenly (within the number of parts)
+        dense = [con.execute(f"SELECT count(*) FROM range(1, {span + 1}) AS r(tin_key) WHERE "
+                             f"{bucket_sql('tin_key', k, buckets, span)}").fetchone()[0]
+                 for k in range(buckets)]  # fmt: skip
+        assert sum(dense) == span and max(dense) - min(dense) < buckets, dense
+
+
+def test_parts_need_the_largest_key() -> None:
+    assert bucket_sql("tin_key", 0, 1, 0) == "TRUE"
+    with pytest.raises(ValueError, match="span"):
+        bucket_sql("tin_key", 0, 2, 0)

@@ -63,21 +63,22 @@ def test_hit_skips_planning_and_stages_the_same_tables(
 def test_every_input_is_in_the_key(warehouse: Warehouse) -> None:
     specs = load_library(codes=CODES)
     present = set(warehouse.names("tables"))
-    base = plan_cache.plan_key(specs, present, 1, {})
+    base = plan_cache.plan_key(specs, present, (1, 0), {})
     changed = specs[0].model_copy(update={"sql": specs[0].sql + "\n"})
     param = next(iter(specs[1].params))
     retuned = specs[1].model_copy(deep=True)
     retuned.params[param].default = float(retuned.params[param].default) + 1  # type: ignore[arg-type]
     keys = {
-        plan_cache.plan_key([changed, *specs[1:]], present, 1, {}),
-        plan_cache.plan_key([specs[0], retuned, specs[2]], present, 1, {}),
-        plan_cache.plan_key(specs[:2], present, 1, {}),
-        plan_cache.plan_key(specs, present - {"utilities"}, 1, {}),
-        plan_cache.plan_key(specs, present, 2, {}),
-        plan_cache.plan_key(specs, present, 1, {"tin_keys": "tin_keys_scan"}),
+        plan_cache.plan_key([changed, *specs[1:]], present, (1, 0), {}),
+        plan_cache.plan_key([specs[0], retuned, specs[2]], present, (1, 0), {}),
+        plan_cache.plan_key(specs[:2], present, (1, 0), {}),
+        plan_cache.plan_key(specs, present - {"utilities"}, (1, 0), {}),
+        plan_cache.plan_key(specs, present, (2, 100), {}),
+        plan_cache.plan_key(specs, present, (2, 200), {}),
+        plan_cache.plan_key(specs, present, (1, 0), {"tin_keys": "tin_keys_scan"}),
     }
-    assert base not in keys and len(keys) == 6
-    assert plan_cache.plan_key(list(specs), set(present), 1, {}) == base  # the same inputs, the same key
+    assert base not in keys and len(keys) == 7
+    assert plan_cache.plan_key(list(specs), set(present), (1, 0), {}) == base  # the same inputs, the same key
 
 
 def test_int_and_float_defaults_are_different_keys(warehouse: Warehouse) -> None:
@@ -87,7 +88,7 @@ def test_int_and_float_defaults_are_different_keys(warehouse: Warehouse) -> None
     as_int.params[name].default = 3
     as_float.params[name].default = 3.0
     present = set(warehouse.names("tables"))
-    assert plan_cache.plan_key([as_int], present, 1, {}) != plan_cache.plan_key([as_float], present, 1, {})
+    assert plan_cache.plan_key([as_int], present, (1, 0), {}) != plan_cache.plan_key([as_float], present, (1, 0), {})
 
 
 @pytest.mark.parametrize("damage", ["{not json", "[1, 2]", '{"sql": 1}', '{"sql": {}, "columns": {}}'])

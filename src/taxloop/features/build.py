@@ -34,7 +34,7 @@ FEATURE_TABLES = (
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
 #: Taxpayers per bucket: a table whose SQL holds ``{bucket(col)}`` is built in ceil(TINs / this) parts, each
-#: over the TINs whose hash falls in it, so its joins and aggregates hold one part in memory at a time.
+#: over one range of TIN keys (``bucket_sql``), so its joins and aggregates hold one part in memory at a time.
 TINS_PER_BUCKET = 300_000
 _EXTRA_SOURCES: dict[str, dict[str, str]] = {
     "entity_map": {"registration_id": "VARCHAR", "tin": "VARCHAR", "entity_id": "VARCHAR"},
@@ -73,23 +73,55 @@ def empty_relation(source: str) -> str:
 
 
 def render(
-    template: str, present: set[str], bucket: int = 0, buckets: int = 1, relations: Mapping[str, str] | None = None
+    template: str,
+    present: set[str],
+    bucket: int = 0,
+    buckets: int = 1,
+    relations: Mapping[str, str] | None = None,
+    span: int = 0,
 ) -> str:
     """Fill ``{source}`` placeholders (``relations[source]`` when given — see ``taxloop.analytics.keys`` —, else
-    the table itself when present, else an empty relation) and ``{bucket(col)}`` ones (``col``'s hash is in part
-    ``bucket`` of ``buckets``; TRUE with one part)."""
+    the table itself when present, else an empty relation) and ``{bucket(col)}`` ones (``bucket_sql``: ``col`` is
+    in part ``bucket`` of ``buckets`` over the keys ``1..span``; TRUE with one part)."""
 
     def _fill(match: re.Match[str]) -> str:
         source = match.group(1)
         return render_source(source, present, relations or {}) or empty_relation(source)
 
     def _bucket(match: re.Match[str]) -> str:
-        if buckets <= 1:
-            return "TRUE"
-        # ((h % n) + n) % n: in [0, n) also where hash() is signed (Spark's is a 32-bit int)
-        return f"(((hash({match.group(1)}) % {buckets}) + {buckets}) % {buckets} = {bucket})"
+        return bucket_sql(match.group(1), bucket, buckets, span)
 
     return _BUCKET.sub(_bucket, _PLACEHOLDER.sub(_fill, template))
+
+
+def bucket_sql(column: str, bucket: int, buckets: int, span: int) -> str:
+    """Whether the TIN key ``column`` is in part ``bucket`` of ``buckets``: equal ranges of the keys ``1..span``
+    (keys are dense from 1, ``taxloop.analytics.keys``; ``span`` is the largest, ``key_span``). The first part
+    also takes smaller keys and NULL and the last larger keys, so every row is in exactly one part whatever
+    ``span`` is (it decides only how even the parts are). A range, not a hash: the parts of a table written in
+    key order are in order one after the other, and a part's reader skips the Parquet row groups of a file in
+    key order (the invoice cells, the month table) whose key range lies outside its own."""
+    if buckets <= 1:
+        return "TRUE"
+    if span < 1:
+        raise ValueError(f"bucket_sql: {buckets} parts need the largest key (span), got {span}")
+    width = -(-span // buckets)
+    low, high = bucket * width, (bucket + 1) * width
+    if bucket == 0:
+        return f"({column} <= {high} OR {column} IS NULL)"
+    if bucket == buckets - 1:
+        return f"{column} > {low}"
+    return f"({column} > {low} AND {column} <= {high})"
+
+
+def key_span(backend: AnalyticsBackend, relations: Mapping[str, str]) -> int:
+    """The largest TIN key of the dictionary the feature SQL reads (``relations`` as from ``prepare_keys``); 0
+    when it is empty or absent."""
+    source = render_source(DICTIONARY, set(backend.table_names()), relations)
+    if source is None:
+        return 0
+    value = backend.query(f"SELECT max(tin_key) AS k FROM {source} AS d").column(0)[0].as_py()
+    return int(value or 0)
 
 
 def _materialize(
@@ -100,10 +132,11 @@ def _materialize(
     buckets: int,
     relations: Mapping[str, str],
     months: frozenset[str],
+    span: int = 0,
 ) -> int:
     if buckets <= 1 or not _BUCKET.search(template):
         return backend.materialize(table, merged_sql(render(template, present, relations=relations), months))
-    parts = [merged_sql(render(template, present, k, buckets, relations), months) for k in range(buckets)]
+    parts = [merged_sql(render(template, present, k, buckets, relations, span), months) for k in range(buckets)]
     by_parts = getattr(backend, "materialize_parts", None)
     if by_parts is not None:
         return int(by_parts(table, parts))
@@ -155,6 +188,7 @@ def build_features(
     order = tables_needed(tables)
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
+    span = key_span(backend, relations)
     wh: Warehouse | None = getattr(backend, "warehouse", None)
     record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""
@@ -172,7 +206,7 @@ def build_features(
                 if kept is not None:
                     kept.append(table)
             else:
-                counts[table] = _build_one(backend, table, present, buckets, relations, months, record, key)
+                counts[table] = _build_one(backend, table, present, (buckets, span), relations, months, record, key)
                 rebuilt.add(table)
             present.add(table)
             if table == "features_tin" and buckets is None:
@@ -185,18 +219,19 @@ def _build_one(
     backend: AnalyticsBackend,
     table: str,
     present: set[str],
-    buckets: int | None,
+    parts: tuple[int | None, int],
     relations: Mapping[str, str],
     months: frozenset[str],
     record: FeatureRecord | None,
     key: str,
 ) -> int:
-    """Build ``table`` and, on a warehouse (``record``), record it (forgotten first: a failed build leaves no record
-    of it)."""
+    """Build ``table`` in ``parts`` (the number of buckets, None for one, and the largest TIN key) and, on a
+    warehouse (``record``), record it (forgotten first: a failed build leaves no record of it)."""
+    buckets, span = parts
     if record is not None:
         record.forget(table)
     try:
-        rows = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations, months)
+        rows = _materialize(backend, table, feature_sql(table), present, buckets or 1, relations, months, span)
     except Exception as exc:
         raise FeatureBuildError(f"building {table} failed: {exc}") from exc
     if record is not None:

@@ -29,6 +29,7 @@ from taxloop.features.build import (
     FeatureBuildError,
     depends_on,
     feature_sql,
+    key_span,
     render,
     sources_read,
 )
@@ -78,11 +79,16 @@ Relations = tuple[tuple[str, str], ...]
 
 @lru_cache(maxsize=128)
 def feature_sql_rendered(
-    table: str, present: frozenset[str] = frozenset(), bucket: int = 0, buckets: int = 1, relations: Relations = ()
+    table: str,
+    present: frozenset[str] = frozenset(),
+    bucket: int = 0,
+    buckets: int = 1,
+    relations: Relations = (),
+    span: int = 0,
 ) -> str:
-    """A feature table's SQL with sources filled (absent ones empty; ``relations`` as in ``render``) — the form
-    the pruner parses."""
-    return render(feature_sql(table), set(present), bucket, buckets, dict(relations))
+    """A feature table's SQL with sources filled (absent ones empty; ``relations`` and ``span`` as in ``render``)
+    — the form the pruner parses."""
+    return render(feature_sql(table), set(present), bucket, buckets, dict(relations), span)
 
 
 @lru_cache(maxsize=64)
@@ -117,9 +123,11 @@ def plan_features(
     buckets: int = 1,
     relations: Mapping[str, str] | None = None,
     months: frozenset[str] = frozenset(),
+    span: int = 0,
 ) -> FeaturePlan:
-    """The pruned build for ``specs`` (see module doc); ``relations`` fill placeholders as in ``render``; the
-    monthly sources in ``months`` are read from the month table (``taxloop.features.months``)."""
+    """The pruned build for ``specs`` (see module doc); ``relations`` fill placeholders and ``buckets`` parts
+    split the keys ``1..span`` as in ``render``; the monthly sources in ``months`` are read from the month table
+    (``taxloop.features.months``)."""
     frozen = frozenset(present)
     rel: Relations = tuple(sorted((relations or {}).items()))
     needs: dict[str, set[str] | None] = {}
@@ -147,7 +155,7 @@ def plan_features(
         parts = []
         trees = []  # each bucket's pruned tree; bucket 0's is read below, so generated from a copy
         for k in range(buckets):
-            sql = feature_sql_rendered(table, frozen, k, buckets, rel)
+            sql = feature_sql_rendered(table, frozen, k, buckets, rel, span)
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
             tree = parse(sql)
@@ -207,10 +215,11 @@ def pruned_plan(
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
+    span = key_span(backend, relations) if buckets > 1 else 0
     entry, hit = cached(
         plan_cache,
-        lambda: plan_key(specs, present & sources_read(), buckets, relations, months),
-        lambda: asdict(plan_features(specs, present, buckets, relations, months)),
+        lambda: plan_key(specs, present & sources_read(), (buckets, span), relations, months),
+        lambda: asdict(plan_features(specs, present, buckets, relations, months, span)),
         _is_plan,
     )
     return FeaturePlan(**entry), hit

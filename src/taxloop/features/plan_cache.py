@@ -1,18 +1,18 @@
 """A disk cache of pruned feature plans (``taxloop.features.plan``), so a scan of chosen rules does not parse.
 
-Planning a pruned build parses the feature SQL and the rules' SQL with sqlglot and proves row-set blindness:
-0.3 s in a fresh process at 100k taxpayers (0.085 s when the parses are already in memory), a sizeable share of a
-scan of ten indicators. The plan is a pure function of its inputs, so it is kept on disk under a key that holds
-all of them: the rules (code, SQL, default and override parameters), the source tables present (those the
-feature SQL reads: other tables coming and going, such as a scan's own hits, change nothing), the bucket count,
-the relations standing for keyed tables, the versions of taxloop, sqlglot and DuckDB, and a fingerprint of the
-source files that make a plan (feature SQL, pruner, rule compiler, contract, keys). Any change of any of them is
-a new key: an entry is never stale, only unused. Entries are JSON (SQL text and column lists), written atomically
-(a temporary file renamed into place), so concurrent scans at worst write the same entry twice. A corrupt or
-unreadable entry is ignored and planned anew, and so is one in a file or folder owned by another user or writable
-by others (entries are SQL the scan runs; new folders are made private). Where the cache lives: setting
-``plan_cache`` (environment ``TAXLOOP_PLAN_CACHE``): a folder, empty for ``$XDG_CACHE_HOME/taxloop/plans``
-(``~/.cache/...``), ``off`` for none.
+Planning a pruned build parses the feature SQL and the rules' SQL with sqlglot and proves row-set blindness: 0.3 s
+in a fresh process at 100k taxpayers (0.085 s when the parses are already in memory), a sizeable share of a scan of
+ten indicators. The plan is a pure function of its inputs, so it is kept on disk under a key that holds all of
+them: the rules (code, SQL, default and override parameters), the source tables present (those the feature SQL
+reads: other tables coming and going, such as a scan's own hits, change nothing), the bucket count and the largest
+TIN key the buckets split, the relations standing for keyed tables, the versions of taxloop, sqlglot and DuckDB,
+and a fingerprint of the source files that make a plan (feature SQL, pruner, rule compiler, contract, keys). Any
+change of any of them is a new key: an entry is never stale, only unused. Entries are JSON (SQL text and column
+lists), written atomically (a temporary file renamed into place), so concurrent scans at worst write the same entry
+twice. A corrupt or unreadable entry is ignored and planned anew, and so is one in a file or folder owned by
+another user or writable by others (entries are SQL the scan runs; new folders are made private). Where the cache
+lives: setting ``plan_cache`` (environment ``TAXLOOP_PLAN_CACHE``): a folder, empty for
+``$XDG_CACHE_HOME/taxloop/plans`` (``~/.cache/...``), ``off`` for none.
 """
 
 from __future__ import annotations
@@ -72,18 +72,19 @@ def _params(values: Mapping[str, Any]) -> list[list[str]]:
 def plan_key(
     specs: Sequence[RuleSpec],
     present: set[str],
-    buckets: int,
+    parts: tuple[int, int],
     relations: Mapping[str, str],
     months: frozenset[str] = frozenset(),
 ) -> str:
-    """The cache key of a pruned plan: a hash of every input the plan depends on (module doc)."""
+    """The cache key of a pruned plan: a hash of every input the plan depends on (module doc); ``parts`` are the
+    number of buckets and the largest TIN key they split (``taxloop.features.build.bucket_sql``)."""
     rules = [[s.code, s.sql, _params(s.defaults()), [_params(o.params) for o in s.overrides]] for s in specs]
     inputs = {
         "format": FORMAT,
         "code": code_fingerprint(),
         "versions": [taxloop.__version__, version("sqlglot"), duckdb.__version__],
         "present": sorted(present),
-        "buckets": buckets,
+        "buckets": list(parts),
         "relations": sorted(relations.items()),
         "months": sorted(months),
         "rules": rules,

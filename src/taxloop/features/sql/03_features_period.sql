@@ -1,6 +1,6 @@
 -- features_period: one row per TIN and month (period 'YYYY-MM'). Invoices come from features_invoice_cells
 -- (seller side and buyer side); returns and third-party monthly tables are read once each. Money is summed
--- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by hash of the TIN key (bucket).
+-- exactly (DECIMAL) and stored as DOUBLE (analytics, not ledger). Built in parts by range of the TIN key (bucket).
 -- Every source is keyed by the integer TIN key and month index (tin_key, pidx; taxloop.analytics.keys): joins on
 -- them cost about half of joins on ('TIN', 'YYYY-MM') strings; the TIN and period are decoded once at the end.
 -- Shape kept prunable (taxloop.features.prune): one CTE per source keyed (tin_key, pidx), all joined in one chain

@@ -6,6 +6,8 @@ rarity factors) and ``risk.pipeline`` (the ``risk_scores`` table).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +18,15 @@ def string_array(values: pd.Series | np.ndarray) -> pa.Array:
     """A text column as one Arrow string array (NaN / None as null; a chunked result combined)."""
     array = pa.array(values, type=pa.string(), from_pandas=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def is_in(values: pd.Series, wanted: Iterable[object]) -> np.ndarray:
+    """``values.isin(wanted)`` for a text column, as a boolean mask: one Arrow hash look-up (pandas' ``isin`` on
+    Arrow-backed strings goes through a Python list of the values: 0.9 s for 1M TINs). A NULL value is never in
+    (NULL in ``wanted`` is ignored)."""
+    texts = dict.fromkeys(str(w) for w in wanted if w is not None and not (isinstance(w, float) and np.isnan(w)))
+    found = pc.is_in(string_array(values), value_set=pa.array(list(texts), type=pa.string()), skip_nulls=True)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import keys_notice
 from taxloop.features.months import months_notice
-from taxloop.risk.arrays import string_array
+from taxloop.risk.arrays import is_in, string_array
 from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
 from taxloop.risk.hitmap import entity_links as entity_links
 from taxloop.risk.hitmap import map_hits, universe
@@ -124,9 +124,9 @@ def weight_factors(
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
         ).to_pandas()
-        audited = links[links["tin"].isin(audits["tin"].astype(str).unique())]
+        audited = links[is_in(links["tin"], audits["tin"].dropna().astype(str).unique())]
         t2e = dict(zip(audited["tin"], audited["entity_id"], strict=True))
-        report = indicator_report(hits[hits["subject_id"].isin(list(entities_of(audits, t2e)))], audits, t2e)
+        report = indicator_report(hits[is_in(hits["subject_id"], entities_of(audits, t2e))], audits, t2e)
         rate = random_rate(audits, t2e)
         if rate is not None:
             missing = sorted(set(hits["code"].dropna().unique()) - set(report["code"]))

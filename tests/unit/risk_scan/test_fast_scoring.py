@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from taxloop.risk.arrays import is_in
 from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.pipeline import code_factors, score_table, weight_factors
@@ -164,3 +165,14 @@ def test_score_table_is_the_same() -> None:
     scored.loc[scored.index[3:9], "tins"] = None
     for frame in (scored, scored.iloc[0:0], scored.assign(region_code=None, selection="")):
         assert score_table(frame, "S1").equals(legacy.score_table(frame, "S1"))
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_is_in_is_pandas_isin_for_text(dtype: object) -> None:
+    rng = np.random.default_rng(15)
+    pool = [f"T{i}" for i in range(50)] + ["", "é", None]
+    values = pd.Series([pool[i] for i in rng.integers(0, len(pool), 500)], dtype=dtype)  # type: ignore[call-overload]
+    for wanted in ([f"T{i}" for i in range(0, 50, 3)] + ["", "NOBODY"], [], ["é"], ["T1", "T1"]):
+        assert is_in(values, wanted).tolist() == values.isin(wanted).tolist()
+        assert is_in(values, iter(wanted)).tolist() == values.isin(wanted).tolist()
+    assert not is_in(values, [None, float("nan")]).any()  # NULL is never in

@@ -11,6 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from taxloop.analytics.keys_manifest import Files
 from taxloop.analytics.warehouse import Warehouse
 
 
@@ -54,6 +55,9 @@ class AnalyticsBackend(Protocol):
 @runtime_checkable
 class OnWarehouse(Protocol):
     """A backend over a warehouse's files (DuckDB and Spark): what reads the warehouse's own records beside the
-    tables (the TIN key manifest, ``taxloop.analytics.keys_manifest``) needs its folder."""
+    tables (the TIN key manifest, ``taxloop.analytics.keys_manifest``) needs its folder, and what records a
+    derived table's files (the feature record, ``taxloop.features.reuse``) needs them as the backend wrote them:
+    ``written[name]``, fingerprinted before the rename that put them in place."""
 
     warehouse: Warehouse
+    written: dict[str, Files]

@@ -14,7 +14,7 @@ from importlib import resources
 
 from rich.progress import Progress
 
-from taxloop.analytics.backend import AnalyticsBackend
+from taxloop.analytics.backend import AnalyticsBackend, OnWarehouse
 from taxloop.analytics.keys import DICTIONARY, GENERATION, KEY_COLUMNS, prepare_keys, render_source
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.contract.schema import load_contract
@@ -189,7 +189,7 @@ def build_features(
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
     span = key_span(backend, relations)
-    wh: Warehouse | None = getattr(backend, "warehouse", None)
+    wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
     record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""
     rebuilt: set[str] = set()
@@ -235,5 +235,6 @@ def _build_one(
     except Exception as exc:
         raise FeatureBuildError(f"building {table} failed: {exc}") from exc
     if record is not None:
-        record.written(table, key, rows, getattr(backend, "written", {}).get(table))
+        files = backend.written.get(table) if isinstance(backend, OnWarehouse) else None
+        record.written(table, key, rows, files)
     return rows

@@ -21,7 +21,7 @@ from pathlib import Path
 from taxloop.analytics.duckdb_backend import DERIVED_PARQUET, DuckDBBackend
 from taxloop.analytics.keys import prepare_keys
 from taxloop.analytics.warehouse import Warehouse
-from taxloop.features.build import feature_sql, render, tables_needed
+from taxloop.features.build import feature_sql, key_span, render, tables_needed
 
 
 def cpu_seconds() -> float:
@@ -54,7 +54,7 @@ def main() -> None:
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     rows = 0
                     for k in range(parts):
-                        sql = render(template, present, k, parts, relations)
+                        sql = render(template, present, k, parts, relations, key_span(backend, relations))
                         target = Path(out) / f"part-{k}.parquet"
                         copy = f"COPY ({sql}) TO '{target}' {DERIVED_PARQUET}"
                         rows += int(backend.con.execute(copy).fetchall()[0][0])

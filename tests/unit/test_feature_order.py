@@ -5,6 +5,7 @@ does not pay for the sort."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -13,9 +14,10 @@ import pytest
 from synth_city import city_warehouse
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend
+from taxloop.analytics.keys import prepare_keys
 from taxloop.features import FEATURE_TABLES, build_features
-from taxloop.features.build import bucket_sql
-from taxloop.features.plan import plan_features
+from taxloop.features.build import bucket_sql, key_span
+from taxloop.features.plan import plan_features, stage_plan
 from taxloop.features.prune import parse
 from taxloop.load.keys import index_warehouse
 from taxloop.risk.library import load_library
@@ -127,3 +129,24 @@ def test_parts_need_the_largest_key() -> None:
     assert bucket_sql("tin_key", 0, 1, 0) == "TRUE"
     with pytest.raises(ValueError, match="span"):
         bucket_sql("tin_key", 0, 2, 0)
+
+
+@pytest.mark.slow
+def test_a_pruned_plan_in_parts_stages_the_rows_of_one_part(tmp_path: Path) -> None:
+    """Tables without a bucket placeholder (features_tin, features_entity) are one query, not one per part:
+    staged once per part they repeated every row, and the rules read the repeats (review, session 9)."""
+    wh = city_warehouse(tmp_path / "wh")
+    index_warehouse(wh)
+    specs = load_library(codes=["VAT_SALES_BELOW_INVOICED", "PAY_ARREARS_OVERDUE", "INV_SALES_WITHOUT_PURCHASES"])
+    counts = []
+    for buckets in (1, 3):
+        backend = DuckDBBackend(wh)
+        try:
+            relations = prepare_keys(backend)
+            present = set(backend.table_names())
+            plan = plan_features(specs, present, buckets, relations, span=key_span(backend, relations))
+            assert len(plan.sql["features_tin"]) == 1 and len(plan.sql["features_period"]) == buckets
+            counts.append(stage_plan(backend, plan))
+        finally:
+            backend.close()
+    assert counts[0] == counts[1] and counts[0]["features_tin"] > 100

@@ -146,6 +146,12 @@ def _materialize(
 _COMMENT = re.compile(r"--[^\n]*")
 
 
+def bucketed(table: str) -> bool:
+    """Whether ``table``'s SQL is built in parts (holds a ``{bucket(col)}`` placeholder): a table without one is
+    the same query in every part, so it is built once."""
+    return bool(_BUCKET.search(feature_sql(table)))
+
+
 def depends_on(table: str) -> set[str]:
     """The feature tables that ``table``'s SQL reads (found in its text, comments left out)."""
     sql = _COMMENT.sub("", feature_sql(table))
@@ -189,6 +195,8 @@ def build_features(
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
     span = key_span(backend, relations)
+    if span < 1:
+        buckets = 1  # no keys (an empty register): nothing to split
     wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
     record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""

@@ -27,6 +27,7 @@ from taxloop.features.build import (
     FEATURE_TABLES,
     TINS_PER_BUCKET,
     FeatureBuildError,
+    bucketed,
     depends_on,
     feature_sql,
     key_span,
@@ -154,7 +155,8 @@ def plan_features(
         inline = table == CELLS_INLINE_READER and not cells_by_rule and not cell_readers
         parts = []
         trees = []  # each bucket's pruned tree; bucket 0's is read below, so generated from a copy
-        for k in range(buckets):
+        # a table without a bucket placeholder is one query, not one per part (each part would repeat its rows)
+        for k in range(buckets if bucketed(table) else 1):
             sql = feature_sql_rendered(table, frozen, k, buckets, rel, span)
             if inline and CELLS in depends_on(table):
                 sql = _inline_cells(sql, frozen, rel)
@@ -216,6 +218,7 @@ def pruned_plan(
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
     span = key_span(backend, relations) if buckets > 1 else 0
+    buckets = buckets if span >= 1 else 1  # no keys: nothing to split
     entry, hit = cached(
         plan_cache,
         lambda: plan_key(specs, present & sources_read(), (buckets, span), relations, months),

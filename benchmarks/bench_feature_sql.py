@@ -1,4 +1,4 @@
-"""Benchmark: one feature table's SQL (the packaged one or variants) on a warehouse, in one or more hash parts.
+"""Benchmark: one feature table's SQL (the packaged one or variants) on a warehouse, in one or more parts (ranges of TIN keys, as the build).
 
     PYTHONPATH=src python benchmarks/bench_feature_sql.py --warehouse WH [--table features_period]
         [--parts 1,4] [--repeat 2] [VARIANT.sql ...]
@@ -42,6 +42,7 @@ def main() -> None:
     backend = DuckDBBackend(Warehouse(args.warehouse))
     relations = prepare_keys(backend)  # the TIN keys, looked up at scan time when the tables lack them
     present = set(backend.table_names())
+    span = key_span(backend, relations)  # the largest key, which the parts split
     for table in tables_needed([args.table])[:-1]:
         if table not in present:
             backend.materialize(table, render(feature_sql(table), present, relations=relations))
@@ -54,7 +55,7 @@ def main() -> None:
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     rows = 0
                     for k in range(parts):
-                        sql = render(template, present, k, parts, relations, key_span(backend, relations))
+                        sql = render(template, present, k, parts, relations, span)
                         target = Path(out) / f"part-{k}.parquet"
                         copy = f"COPY ({sql}) TO '{target}' {DERIVED_PARQUET}"
                         rows += int(backend.con.execute(copy).fetchall()[0][0])

@@ -124,6 +124,15 @@ def key_span(backend: AnalyticsBackend, relations: Mapping[str, str]) -> int:
     return int(value or 0)
 
 
+def key_parts(backend: AnalyticsBackend, relations: Mapping[str, str], buckets: int | None) -> tuple[int | None, int]:
+    """The number of parts (``buckets``; None: decided later) and the largest key they split (``key_span``): one
+    part, span 0, when there is nothing to split (one part asked for, or no key at all: an empty register)."""
+    if buckets is not None and buckets <= 1:
+        return buckets, 0
+    span = key_span(backend, relations)
+    return (buckets if span >= 1 else 1), span
+
+
 def _materialize(
     backend: AnalyticsBackend,
     table: str,
@@ -134,7 +143,7 @@ def _materialize(
     months: frozenset[str],
     span: int = 0,
 ) -> int:
-    if buckets <= 1 or not _BUCKET.search(template):
+    if buckets <= 1 or not bucketed(table):
         return backend.materialize(table, merged_sql(render(template, present, relations=relations), months))
     parts = [merged_sql(render(template, present, k, buckets, relations, span), months) for k in range(buckets)]
     by_parts = getattr(backend, "materialize_parts", None)
@@ -194,9 +203,7 @@ def build_features(
     order = tables_needed(tables)
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
-    span = key_span(backend, relations)
-    if span < 1:
-        buckets = 1  # no keys (an empty register): nothing to split
+    buckets, span = key_parts(backend, relations, buckets)
     wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
     record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""

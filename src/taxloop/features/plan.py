@@ -30,7 +30,7 @@ from taxloop.features.build import (
     bucketed,
     depends_on,
     feature_sql,
-    key_span,
+    key_parts,
     render,
     sources_read,
 )
@@ -217,8 +217,8 @@ def pruned_plan(
     buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
-    span = key_span(backend, relations) if buckets > 1 else 0
-    buckets = buckets if span >= 1 else 1  # no keys: nothing to split
+    parts, span = key_parts(backend, relations, buckets)
+    buckets = parts or 1
     entry, hit = cached(
         plan_cache,
         lambda: plan_key(specs, present & sources_read(), (buckets, span), relations, months),

@@ -24,7 +24,7 @@ def is_in(values: pd.Series, wanted: Iterable[object]) -> np.ndarray:
     """``values.isin(wanted)`` for a text column, as a boolean mask: one Arrow hash look-up (pandas' ``isin`` on
     Arrow-backed strings goes through a Python list of the values: 0.9 s for 1M TINs). A NULL value is never in
     (NULL in ``wanted`` is ignored)."""
-    texts = dict.fromkeys(str(w) for w in wanted if w is not None and not (isinstance(w, float) and np.isnan(w)))
+    texts = dict.fromkeys(str(w) for w in wanted if not pd.isna(w))
     found = pc.is_in(string_array(values), value_set=pa.array(list(texts), type=pa.string()), skip_nulls=True)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 

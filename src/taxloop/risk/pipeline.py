@@ -124,7 +124,7 @@ def weight_factors(
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
         ).to_pandas()
-        audited = links[is_in(links["tin"], audits["tin"].dropna().astype(str).unique())]
+        audited = links[is_in(links["tin"], audits["tin"].unique())]
         t2e = dict(zip(audited["tin"], audited["entity_id"], strict=True))
         report = indicator_report(hits[is_in(hits["subject_id"], entities_of(audits, t2e))], audits, t2e)
         rate = random_rate(audits, t2e)

@@ -175,4 +175,4 @@ def test_is_in_is_pandas_isin_for_text(dtype: object) -> None:
     for wanted in ([f"T{i}" for i in range(0, 50, 3)] + ["", "NOBODY"], [], ["é"], ["T1", "T1"]):
         assert is_in(values, wanted).tolist() == values.isin(wanted).tolist()
         assert is_in(values, iter(wanted)).tolist() == values.isin(wanted).tolist()
-    assert not is_in(values, [None, float("nan")]).any()  # NULL is never in
+    assert not is_in(values, [None, float("nan"), pd.NA]).any()  # NULL is never in

@@ -17,7 +17,7 @@ from indicator_city import City  # noqa: E402
 from indicator_warehouse import write_tables  # noqa: E402
 
 from taxloop.analytics.duckdb_backend import DuckDBBackend  # noqa: E402
-from taxloop.analytics.spark_backend import SparkBackend  # noqa: E402
+from taxloop.analytics.spark_backend import SparkBackend, checkpoint_rdd  # noqa: E402
 from taxloop.analytics.warehouse import Warehouse  # noqa: E402
 from taxloop.features import build_features, build_pruned  # noqa: E402
 from taxloop.rules.compile import compile_rule  # noqa: E402
@@ -102,10 +102,10 @@ def test_pruned_build_on_spark_same_hits_as_full_duckdb(spark_session: Any, tmp_
     assert "features_period" in staged
     assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns < full_columns
     got = _hits(spark, specs)
-    cached = spark._staged["features_period"]
-    assert cached.is_cached
-    spark.refresh()  # the warehouse's full tables are back, the staged DataFrames unpersisted
-    assert not cached.is_cached and spark._staged == {}
+    held = checkpoint_rdd(spark._staged["features_period"])
+    assert held.getStorageLevel().useMemory()  # the staged rows are kept, not recomputed per rule
+    spark.refresh()  # the warehouse's full tables are back, the staged rows freed
+    assert not held.getStorageLevel().isValid() and spark._staged == {}
     assert spark.query("SELECT * FROM features_period LIMIT 0").num_columns == full_columns
     assert sum(len(v) for v in expected.values()) > 0
     diff = {code: (sorted(expected[code] ^ got[code]))[:3] for code in expected if expected[code] != got[code]}

@@ -18,6 +18,12 @@ from taxloop.analytics.spark_sql import to_spark_sql
 from taxloop.analytics.warehouse import Warehouse
 
 
+def checkpoint_rdd(df: Any) -> Any:
+    """The JVM RDD holding a locally checkpointed DataFrame's rows (the ``LogicalRDD`` its plan is cut to):
+    ``unpersist`` on it frees them (a DataFrame's own ``unpersist`` frees only what ``cache()`` kept)."""
+    return df._jdf.queryExecution().analyzed().rdd()
+
+
 class SparkBackend:
     """Analytics on PySpark (local mode in tests, a cluster in production)."""
 
@@ -39,7 +45,7 @@ class SparkBackend:
             )
         self.spark = session
         self._names: set[str] = set()
-        self._staged: dict[str, Any] = {}  # name -> cached DataFrame behind a staged temp view
+        self._staged: dict[str, Any] = {}  # name -> checkpointed DataFrame behind a staged temp view
         self.written: dict[str, Files] = {}  # as DuckDBBackend.written
         self.refresh()
 
@@ -63,10 +69,10 @@ class SparkBackend:
         self._unstage(name)
 
     def _unstage(self, name: str) -> None:
-        """Free the cached DataFrame of a staged ``name`` (its view has been replaced)."""
+        """Free the checkpointed rows of a staged ``name`` (its view has been replaced)."""
         staged = self._staged.pop(name, None)
         if staged is not None:
-            staged.unpersist()
+            checkpoint_rdd(staged).unpersist(False)
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` is registered."""
@@ -95,13 +101,18 @@ class SparkBackend:
         return int(self.spark.sql(f"SELECT count(*) AS n FROM `{name}`").collect()[0][0])
 
     def stage(self, name: str, sqls: Sequence[str]) -> int:
-        """Queries' rows as a cached DataFrame registered as temp view ``name`` (replacing the Parquet view until
-        ``refresh`` or ``materialize``, which unpersist it; so does staging ``name`` again)."""
+        """Queries' rows as a locally checkpointed DataFrame registered as temp view ``name`` (replacing the
+        Parquet view until ``refresh`` or ``materialize``, which free it; so does staging ``name`` again).
+
+        A local checkpoint, not ``cache()``: it keeps the rows (memory, spilling to disk) and cuts the plan that
+        made them, so a query over a staged table is planned over its rows, not over the staged tables it was
+        built from and theirs in turn. With ``cache()`` every rule of a pruned scan re-analysed that nested plan
+        (six firms: 1-23 s a rule instead of 0.2-1.6 s; the pruned build itself 52 s instead of 17 s)."""
         frames = [self.spark.sql(to_spark_sql(sql)) for sql in sqls]
         df = frames[0]
         for part in frames[1:]:
             df = df.unionByName(part)
-        df = df.cache()
+        df = df.localCheckpoint(eager=True)
         rows = int(df.count())
         df.createOrReplaceTempView(name)
         self._names.add(name)

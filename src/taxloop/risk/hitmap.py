@@ -108,7 +108,10 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=index)
     for column in ("region_code", "industry_code"):
         frame[column] = _string_min(links, column, entity, len(entities))
-    tin, tins = pd.factorize(links["tin"], sort=True)
+    if links["tin"].equals(links["entity_id"]):  # no entity resolution: the same codes (1M: -0.9 s)
+        tin, tins = entity, entities
+    else:
+        tin, tins = pd.factorize(links["tin"], sort=True)
     keep = tin >= 0  # a null TIN is no TIN
     pair_entity, pair_tin = distinct_pairs(entity[keep], tin[keep], len(tins))
     offsets = np.searchsorted(pair_entity, np.arange(len(entities) + 1))

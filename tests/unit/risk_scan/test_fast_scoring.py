@@ -76,6 +76,18 @@ def test_map_hits_and_universe_match_the_pandas_code(seed: int) -> None:
         assert new_u[col].fillna("").tolist() == old_u[col].fillna("").tolist(), col
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_universe_without_resolution_matches_the_pandas_code(seed: int) -> None:
+    """Each TIN its own taxpayer (no entity map: entity_id is the TIN), a TIN registered twice among them."""
+    links = _links(np.random.default_rng(seed))
+    links = pd.concat([links, links.iloc[[3]]], ignore_index=True)
+    links = links.assign(entity_id=links["tin"])
+    new_u, old_u = universe(links), legacy.universe(links)
+    assert list(new_u.index) == list(old_u.index) and len(new_u) == links["tin"].nunique()
+    for col in ("region_code", "industry_code", "tins", "industry_section"):
+        assert new_u[col].fillna("").tolist() == old_u[col].fillna("").tolist(), col
+
+
 @pytest.mark.parametrize("seed", [4, 5, 6])
 def test_expert_scores_are_bit_identical(seed: int) -> None:
     rng = np.random.default_rng(seed)

@@ -107,7 +107,9 @@ class SparkBackend:
         A local checkpoint, not ``cache()``: it keeps the rows (memory, spilling to disk) and cuts the plan that
         made them, so a query over a staged table is planned over its rows, not over the staged tables it was
         built from and theirs in turn. With ``cache()`` every rule of a pruned scan carried that nested plan
-        (hundreds of Spark stages; six firms: 1-23 s a rule instead of 0.2-1.6 s; the pruned build 52 s, not 17 s)."""
+        (hundreds of Spark stages; six firms: 1-23 s a rule instead of 0.2-1.6 s; the pruned build 52 s, not 17 s).
+        The price: a local checkpoint lives on the executors and is not recomputed, so on a cluster an executor
+        lost during a scan of chosen rules fails that scan (run it again); a full scan writes Parquet instead."""
         frames = [self.spark.sql(to_spark_sql(sql)) for sql in sqls]
         df = frames[0]
         for part in frames[1:]:

@@ -75,15 +75,21 @@ def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
         hits = hits.set_column(i, name, _nan_to_null(hits.column(name)))
     if hits.num_rows == 0 or links.empty:
         return hits
-    tin_keys, tin_entities, one_keys, one_tins = link_keys(links)
     encoded = hits.column("subject_id").combine_chunks().dictionary_encode()
     rows, subjects = encoded.indices, encoded.dictionary
-    at = pc.index_in(subjects, value_set=tin_keys)
-    resolved = pc.coalesce(pc.take(tin_entities, at), subjects)
-    only = pc.take(one_tins, pc.index_in(resolved, value_set=one_keys))
+    only: pa.Array | None = None  # per subject, its entity's only TIN
+    if links["tin"].equals(links["entity_id"]):  # no entity resolution: every TIN is its own taxpayer (1M: -0.7 s)
+        at = pc.index_in(subjects, value_set=pc.drop_null(string_array(links["tin"]).unique()))
+        resolved = subjects  # and a subject that is a TIN gets its TIN below: an "only TIN" would add nothing
+    else:
+        tin_keys, tin_entities, one_keys, one_tins = link_keys(links)
+        at = pc.index_in(subjects, value_set=tin_keys)
+        resolved = pc.coalesce(pc.take(tin_entities, at), subjects)
+        only = pc.take(one_tins, pc.index_in(resolved, value_set=one_keys))
     tin = hits.column("tin")
     tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(pc.take(at, rows))), hits.column("subject_id"), tin)
-    tin = pc.coalesce(tin, pc.take(only, rows))
+    if only is not None:
+        tin = pc.coalesce(tin, pc.take(only, rows))
     hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", pc.take(resolved, rows))
     return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
 

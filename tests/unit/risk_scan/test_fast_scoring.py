@@ -77,11 +77,14 @@ def test_map_hits_and_universe_match_the_pandas_code(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_universe_without_resolution_matches_the_pandas_code(seed: int) -> None:
+def test_hits_and_universe_without_resolution_match_the_pandas_code(seed: int) -> None:
     """Each TIN its own taxpayer (no entity map: entity_id is the TIN), a TIN registered twice among them."""
     links = _links(np.random.default_rng(seed))
     links = pd.concat([links, links.iloc[[3]]], ignore_index=True)
     links = links.assign(entity_id=links["tin"])
+    raw = _raw_hits(np.random.default_rng(seed), links)
+    old = pa.Table.from_pandas(legacy.map_hits(raw, links), schema=HIT_SCHEMA, preserve_index=False)
+    assert map_hits(raw, links).equals(old)
     new_u, old_u = universe(links), legacy.universe(links)
     assert list(new_u.index) == list(old_u.index) and len(new_u) == links["tin"].nunique()
     for col in ("region_code", "industry_code", "tins", "industry_section"):

@@ -37,6 +37,12 @@ def entity_links(backend: AnalyticsBackend) -> pd.DataFrame:
     return frame.astype({"tin": str, "entity_id": str})
 
 
+def unresolved(links: pd.DataFrame) -> bool:
+    """Whether no registration was resolved into another taxpayer (``entity_id`` is the TIN on every row, as
+    ``entity_links`` gives without an entity map): every TIN is then its own taxpayer and its only TIN."""
+    return bool(links["tin"].equals(links["entity_id"]))
+
+
 def _nan_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """NaN as null (what a pandas round trip of the hits did to every float column)."""
     return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
@@ -78,7 +84,7 @@ def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
     encoded = hits.column("subject_id").combine_chunks().dictionary_encode()
     rows, subjects = encoded.indices, encoded.dictionary
     only: pa.Array | None = None  # per subject, its entity's only TIN
-    if links["tin"].equals(links["entity_id"]):  # no entity resolution: every TIN is its own taxpayer (1M: -1.3 s)
+    if unresolved(links):  # no link keys to build, one look-up (1M: -1.3 s)
         at = pc.index_in(subjects, value_set=pc.drop_null(string_array(links["tin"]).unique()))
         resolved = subjects  # and a subject that is a TIN gets its TIN below: an "only TIN" would add nothing
     else:
@@ -114,7 +120,7 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=index)
     for column in ("region_code", "industry_code"):
         frame[column] = _string_min(links, column, entity, len(entities))
-    if links["tin"].equals(links["entity_id"]):  # no entity resolution: the same codes (1M: -0.9 s)
+    if unresolved(links):  # the TINs have the entities' codes (1M: -0.9 s)
         tin, tins = entity, entities
     else:
         tin, tins = pd.factorize(links["tin"], sort=True)

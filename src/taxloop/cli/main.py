@@ -14,6 +14,7 @@ AREA_MODULES = (
     "risk_cmd",
     "entity_cmd",
     "workflow_cmd",
+    "catalogue_cmd",
     "integrity_cmd",
     "models_cmd",
     "hub_cmd",

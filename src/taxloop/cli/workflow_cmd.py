@@ -1,74 +1,20 @@
-"""Commands for tasks, allocation, responses, review, matters, audit and feedback (issue 5).
+"""Commands for risk-response tasks: generate, push, allocate, recheck, list, respond, review, simulate (issue 5).
 
-Every command is recorded in the audit trail (``cli.<command>``) together with the state changes it makes.
+Every command is recorded in the audit trail (``cli.<command>``) together with the state changes it makes
+(``taxloop.cli.workflow_session``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Column, Table
 
-from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.cli.common import SeedOpt, WarehouseOpt, console, fail
-from taxloop.config import Settings
-
-if TYPE_CHECKING:
-    from taxloop.workflow.uow import UnitOfWork
-
-ActorOpt = Annotated[str, typer.Option("--actor", help="Who runs the command (audit trail) / 操作人")]
-
-
-@dataclass
-class Session:
-    """What a command works with: settings, the unit of work and (on demand) the analytics backend."""
-
-    settings: Settings
-    uow: UnitOfWork
-    warehouse: Path | None
-
-    _backend: AnalyticsBackend | None = None
-
-    def backend(self) -> AnalyticsBackend:
-        """The configured analytics backend over the warehouse (opened once, closed with the session)."""
-        from taxloop import bootstrap
-
-        if self._backend is None:
-            self._backend = bootstrap.analytics(self.settings, self.warehouse)
-        return self._backend
-
-
-@contextmanager
-def session(warehouse: Path | None, actor: str, command: str, args: dict[str, Any]) -> Iterator[Session]:
-    """A unit of work that records the command, commits on success and turns domain errors into clear exits."""
-    from taxloop import bootstrap
-    from taxloop.workflow.errors import WorkflowError
-
-    settings = bootstrap.load_settings(warehouse=warehouse)
-    store = bootstrap.workflow_store(settings)
-    ctx: Session | None = None
-    try:
-        with store.uow(actor=actor) as uow:
-            ctx = Session(settings, uow, warehouse)
-            try:
-                yield ctx
-            except (WorkflowError, ValueError, FileNotFoundError) as exc:
-                uow.rollback()
-                uow.record(f"cli.{command}.refused", command, {**args, "error": str(exc)})
-                uow.commit()
-                raise fail(str(exc)) from exc
-            uow.record(f"cli.{command}", command, args)
-            uow.commit()
-    finally:
-        if ctx is not None and ctx._backend is not None:
-            ctx._backend.close()
-        store.dispose()
+from taxloop.cli.workflow_session import ActorOpt, session
 
 
 def _tasks_table(items: list[Any]) -> Table:
@@ -109,24 +55,9 @@ def _parse_record(items: list[str]) -> dict[str, str]:
 
 
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
-    """Add this area's commands to the root app."""
+    """Add the ``tasks`` commands to the root app."""
     tasks_app = typer.Typer(help="Risk-response tasks / 风险应对任务", no_args_is_help=True)
-    matters_app = typer.Typer(help="Matter catalogue / 事项目录", no_args_is_help=True)
-    audit_app = typer.Typer(help="Tamper-evident audit trail / 防篡改留痕", no_args_is_help=True)
-    officers_app = typer.Typer(help="Officers in the workflow store / 人员", no_args_is_help=True)
     app.add_typer(tasks_app, name="tasks")
-    app.add_typer(matters_app, name="matters")
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(officers_app, name="officers")
-
-    @officers_app.command("sync")
-    def officers_sync(warehouse: WarehouseOpt = None, actor: ActorOpt = "system") -> None:
-        """Copy the warehouse's officers table into the workflow store / 同步人员."""
-        from taxloop.workflow.officer_sync import sync_officers
-
-        with session(warehouse, actor, "officers.sync", {}) as ctx:
-            n = sync_officers(ctx.uow, ctx.backend(), ctx.settings.officer_capacity)
-        console.print(f"officers synced / 已同步人员: {n}")
 
     @tasks_app.command("generate")
     def generate(
@@ -326,62 +257,3 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
             f"overdue / 超期 {res.overdue}, tax recovered / 查补 {res.tax_recovered}; "
             f"reviews / 复核 {rev.reviewed}, failed / 不合格 {rev.failed}"
         )
-
-    @matters_app.command("lint")
-    def matters_lint(folder: Annotated[Path | None, typer.Argument(help="Folder of matter files")] = None) -> None:
-        """Validate matter files / 校验事项文件."""
-        from taxloop.workflow.matters import LIBRARY, lint
-
-        good, errors = lint(folder or LIBRARY)
-        for e in errors:
-            console.print(f"[red]{e}[/]")
-        console.print(f"{len(good)} matters ok / 事项合格, {len(errors)} bad / 不合格")
-        if errors:
-            raise typer.Exit(1)
-
-    @matters_app.command("list")
-    def matters_list() -> None:
-        """List the matter catalogue / 事项目录."""
-        from taxloop.workflow.matters import default_catalogue
-
-        table = Table("code", "名称", "name", "power / 权力事项", "level / 层级", "days / 时限")
-        for m in default_catalogue().matters.values():
-            table.add_row(
-                m.code,
-                m.name_zh,
-                m.name_en,
-                "yes/是" if m.power_matter else "no/否",
-                str(m.authority_level),
-                str(m.deadline_days),
-            )
-        console.print(table)
-
-    @audit_app.command("verify")
-    def audit_verify(warehouse: WarehouseOpt = None) -> None:
-        """Recompute the hash chain; name the first edited, deleted or moved event / 校验留痕链."""
-        from taxloop import bootstrap
-        from taxloop.workflow.audit import verify
-
-        store = bootstrap.workflow_store(bootstrap.load_settings(warehouse=warehouse))
-        try:
-            with store.uow() as uow:
-                rep = verify(uow.conn)
-        finally:
-            store.dispose()
-        if not rep.ok:
-            raise fail(f"audit trail broken at event {rep.first_bad_seq}: {rep.reason} / 留痕链被破坏", 1)
-        console.print(f"audit trail intact / 留痕链完整: {rep.events} events, {rep.anchors} anchors")
-
-    @app.command("feedback")
-    def feedback_cmd(warehouse: WarehouseOpt = None, actor: ActorOpt = "system") -> None:
-        """Write task outcomes and indicator effectiveness to the warehouse / 结果反馈."""
-        from taxloop.workflow.feedback import write_effectiveness
-
-        with session(warehouse, actor, "feedback", {}) as ctx:
-            eff = write_effectiveness(ctx.uow, ctx.backend())
-        table = Table("indicator / 指标", "tasks / 任务", "productive / 有效", "hit rate / 命中率", "recovered / 查补")
-        for r in eff:
-            table.add_row(
-                r["code"], str(r["tasks"]), str(r["productive"]), f"{r['hit_rate']:.1%}", f"{r['tax_recovered']:,.2f}"
-            )
-        console.print(table)

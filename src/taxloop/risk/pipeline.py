@@ -24,7 +24,7 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import keys_notice
 from taxloop.features.months import months_notice
 from taxloop.risk.arrays import is_in, string_array
-from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
+from taxloop.risk.effectiveness import audit_cases, indicator_report, random_baseline
 from taxloop.risk.hitmap import entity_links as entity_links
 from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.sampling import stratified_sample
@@ -124,10 +124,12 @@ def weight_factors(
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
         ).to_pandas()
-        audited = links[is_in(links["tin"], audits["tin"].unique())]
-        t2e = dict(zip(audited["tin"], audited["entity_id"], strict=True))
-        report = indicator_report(hits[is_in(hits["subject_id"], entities_of(audits, t2e))], audits, t2e)
-        rate = random_rate(audits, t2e)
+        audited = links[is_in(links["tin"], audits["tin"])]
+        t2e = dict(zip(audited["tin"].tolist(), audited["entity_id"].tolist(), strict=True))
+        cases = audit_cases(audits, t2e)  # once: entities, report and random rate
+        subjects = hits[is_in(hits["subject_id"], cases["entity_id"])]
+        report = indicator_report(subjects, audits, t2e, cases=cases)
+        rate = random_baseline(cases) if len(cases) else None
         if rate is not None:
             missing = sorted(set(hits["code"].dropna().unique()) - set(report["code"]))
             none = pd.DataFrame({"code": missing, "audited": 0, "confirmed": 0, "random_rate": rate})

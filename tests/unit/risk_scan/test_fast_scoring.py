@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from taxloop.risk.arrays import is_in
+from taxloop.risk.effectiveness import audit_cases
 from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.pipeline import code_factors, score_table, weight_factors
@@ -190,4 +191,40 @@ def test_is_in_is_pandas_isin_for_text(dtype: object) -> None:
     for wanted in ([f"T{i}" for i in range(0, 50, 3)] + ["", "NOBODY"], [], ["é"], ["T1", "T1"]):
         assert is_in(values, wanted).tolist() == values.isin(wanted).tolist()
         assert is_in(values, iter(wanted)).tolist() == values.isin(wanted).tolist()
+        for text in (pd.Series(wanted, dtype=dtype), pd.Index(wanted, dtype=dtype)):  # type: ignore[call-overload]
+            assert is_in(values, text).tolist() == values.isin(wanted).tolist()
     assert not is_in(values, [None, float("nan"), pd.NA]).any()  # NULL is never in
+
+
+def test_audit_cases_look_up_like_the_python_code() -> None:
+    """Resolved TINs, TINs of no taxpayer, a NULL TIN, a TIN whose taxpayer is NULL, no mapping at all."""
+    audits = pd.DataFrame(
+        {
+            "tin": ["T1", "T2", None, "T3", "T9", "T1"],
+            "opened_on": ["2023-01-02", "x", None, "2024-05-01", "2022-01-01", "2023-03-03"],
+            "selection": ["random"] * 6,
+            "finding": ["fraud", "none", "adjusted", None, "none", "adjusted"],
+            "tax_recovered": ["1.5", "x", None, 3, 4.0, 0],
+        }
+    )
+    for t2e in ({"T1": "E1", "T2": "E1", "T3": None, "T4": "E4"}, {}, {"T9": "T9"}):
+        new, old = audit_cases(audits, t2e), legacy.audit_cases(audits, t2e)  # type: ignore[arg-type]
+        assert new["entity_id"].tolist() == old["entity_id"].tolist() or (
+            new["entity_id"].fillna("<NA>").tolist() == old["entity_id"].fillna("<NA>").tolist()
+        )
+        assert new.drop(columns="entity_id").equals(old.drop(columns="entity_id"))
+    assert audit_cases(audits.iloc[0:0], {"T1": "E1"}).empty
+
+
+@pytest.mark.parametrize("seed", [16, 17])
+def test_combine_orders_rows_as_the_sort_by_entity_id(seed: int) -> None:
+    """Sorted universe (rows ranked by position) and shuffled universe (sorted by entity_id) rank alike,
+    with many ties in score (a few distinct weights)."""
+    rng = np.random.default_rng(seed)
+    hits = _raw_hits(rng, _links(rng)).to_pandas()
+    base = legacy.universe(_links(rng))
+    expert = expert_scores(hits, {}, ScoringParams())
+    ordered = combine(base.sort_index(), expert, None, ScoringParams())
+    shuffled = combine(base.sample(frac=1.0, random_state=seed), expert, None, ScoringParams())
+    assert base.sort_index().index.is_monotonic_increasing and not base.sample(frac=1.0).index.is_monotonic_increasing
+    assert ordered.equals(shuffled) and ordered["score"].duplicated().sum() > 50

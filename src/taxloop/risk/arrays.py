@@ -46,8 +46,11 @@ def distinct_pairs(first: np.ndarray, second: np.ndarray, width: int) -> tuple[n
     return pair // width, pair % width
 
 
-def join_runs(names: np.ndarray, offsets: np.ndarray, sep: str = ";") -> np.ndarray:
-    """``sep``-joined ``names[offsets[i]:offsets[i + 1]]`` for every i ("" for an empty run), as objects."""
-    values = pa.array(np.asarray(names, dtype=object), type=pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int64), pa.int64()), values)
-    return np.asarray(pc.binary_join(lists, sep).to_numpy(zero_copy_only=False), dtype=object)
+def join_runs(names: pa.Array, offsets: np.ndarray, sep: str = ";") -> pa.Array:
+    """``sep``-joined ``names[offsets[i]:offsets[i + 1]]`` for every i (null for an empty run), as Arrow text.
+
+    ``names`` is an Arrow string array (e.g. a dictionary's ``take`` of codes: no Python objects on the way)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    empty = pa.array(np.diff(offsets) == 0) if len(offsets) > 1 else None
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int64()), names, mask=empty)
+    return pc.binary_join(lists, sep)

@@ -100,23 +100,21 @@ def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
     return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
 
 
-def _string_min(frame: pd.DataFrame, column: str, group: np.ndarray, groups: int) -> np.ndarray:
+def _string_min(frame: pd.DataFrame, column: str, group: np.ndarray, groups: int) -> pd.api.extensions.ExtensionArray:
     """Smallest non-null string of ``column`` per group code (None where all are null)."""
     codes, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
     best = np.full(groups, len(uniques), dtype=np.int64)
     valid = codes >= 0
     np.minimum.at(best, group[valid], codes[valid])
-    out = np.full(groups, None, dtype=object)
-    found = best < len(uniques)
-    out[found] = np.asarray(uniques, dtype=object)[best[found]]
-    return out
+    names = pa.array(np.asarray(uniques, dtype=object), type=pa.string())  # few: regions, industries
+    return names.take(pa.array(best, mask=best >= len(uniques))).to_pandas().array  # as text, NULL where none
 
 
 def universe(links: pd.DataFrame) -> pd.DataFrame:
     """One row per resolved taxpayer: ``tins`` (sorted, ``;``), smallest region and industry codes."""
     links = links[links["entity_id"].notna()]
     entity, entities = pd.factorize(links["entity_id"], sort=True)
-    index = pd.Index(np.asarray(entities, dtype=object), name="entity_id")
+    index = pd.Index(entities, name="entity_id")
     frame = pd.DataFrame(index=index)
     for column in ("region_code", "industry_code"):
         frame[column] = _string_min(links, column, entity, len(entities))
@@ -127,8 +125,6 @@ def universe(links: pd.DataFrame) -> pd.DataFrame:
     keep = tin >= 0  # a null TIN is no TIN
     pair_entity, pair_tin = distinct_pairs(entity[keep], tin[keep], len(tins))
     offsets = np.searchsorted(pair_entity, np.arange(len(entities) + 1))
-    values = join_runs(np.asarray(tins, dtype=object)[pair_tin], offsets)
-    values[np.diff(offsets) == 0] = None
-    frame["tins"] = values
+    frame["tins"] = join_runs(string_array(tins).take(pa.array(pair_tin)), offsets).to_pandas().array
     frame["industry_section"] = frame["industry_code"].fillna("").astype(str).str[:1]
     return frame

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from taxloop.risk.arrays import distinct_pairs, join_runs
 
@@ -62,6 +63,7 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
     subject, subjects = pd.factorize(hits["subject_id"], sort=True)
     code, codes = pd.factorize(hits["code"], sort=True)
     names = np.asarray(codes, dtype=object)
+    text = pa.array(names, type=pa.string())
     key = subject.astype(np.int64) * len(names) + code
     order = np.argsort(key, kind="stable")
     key_sorted = key[order]
@@ -88,8 +90,8 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
     raw = pd.Series(contrib).groupby(pair_subject[ranked], sort=True).sum()
     offsets = np.searchsorted(pair_subject, np.arange(len(subjects) + 1))  # every subject has a pair
     return pd.DataFrame(
-        {"expert_raw": raw.to_numpy(), "indicators": join_runs(names[pair_code], offsets)},
-        index=pd.Index(np.asarray(subjects, dtype=object), name="entity_id"),
+        {"expert_raw": raw.to_numpy(), "indicators": join_runs(text.take(pa.array(pair_code)), offsets).to_pandas().array},
+        index=pd.Index(subjects, name="entity_id"),
     )
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from taxloop.risk.arrays import is_in
+from taxloop.risk.arrays import is_in, join_runs
 from taxloop.risk.effectiveness import audit_cases
 from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
@@ -228,3 +228,11 @@ def test_combine_orders_rows_as_the_sort_by_entity_id(seed: int) -> None:
     shuffled = combine(base.sample(frac=1.0, random_state=seed), expert, None, ScoringParams())
     assert base.sort_index().index.is_monotonic_increasing and not base.sample(frac=1.0).index.is_monotonic_increasing
     assert ordered.equals(shuffled) and ordered["score"].duplicated().sum() > 50
+
+
+def test_join_runs_joins_each_run_and_leaves_empty_runs_null() -> None:
+    names = pa.array(["a", "b", "é", "d", "e"])
+    joined = join_runs(names, np.array([0, 2, 2, 3, 5]))
+    assert joined.to_pylist() == ["a;b", None, "é", "d;e"]
+    assert join_runs(names.take(pa.array([4, 0])), np.array([0, 0, 2]), "|").to_pylist() == [None, "e|a"]
+    assert join_runs(pa.array([], pa.string()), np.array([0])).to_pylist() == []

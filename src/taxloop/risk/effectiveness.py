@@ -33,7 +33,7 @@ def audit_cases(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> pd.Da
     tins = frame["tin"].astype(str)
     keys = pd.Index(list(tin_to_entity), dtype=object)
     at = keys.get_indexer(tins.to_numpy(dtype=object)) if len(keys) else np.full(len(tins), -1)
-    entities = np.asarray(list(tin_to_entity.values()) + [None], dtype=object)[at]  # -1: the None after them
+    entities = np.asarray([*tin_to_entity.values(), None], dtype=object)[at]  # -1: the None after them
     frame["entity_id"] = tins.where(at < 0, pd.Series(entities, index=frame.index, dtype=object))
     frame["confirmed"] = frame["finding"].isin(CONFIRMED)
     frame["tax_recovered"] = pd.to_numeric(frame["tax_recovered"], errors="coerce").fillna(0.0)

@@ -30,10 +30,12 @@ from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scan import PeriodRange, RuleRun, run_rules
 from taxloop.risk.scoring import (
+    HitPairs,
     ScoringParams,
     audit_factors,
     combine,
     expert_scores,
+    hit_pairs,
     rarity_factors,
 )
 from taxloop.rules.spec import RuleSpec
@@ -112,14 +114,19 @@ def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
 
 
 def weight_factors(
-    backend: AnalyticsBackend, hits: pd.DataFrame, links: pd.DataFrame, taxpayers: int, params: ScoringParams
+    backend: AnalyticsBackend,
+    hits: pd.DataFrame,
+    links: pd.DataFrame,
+    taxpayers: int,
+    params: ScoringParams,
+    pairs: HitPairs | None = None,
 ) -> dict[str, float]:
     """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any).
 
     Only the hits of audited taxpayers can count as audited, so only those go through ``indicator_report``;
-    every other indicator gets the report's figures for none audited (0 of 0).
+    every other indicator gets the report's figures for none audited (0 of 0). ``pairs``: ``hit_pairs(hits)``.
     """
-    factors = rarity_factors(hits, taxpayers, params.rarity_reference)
+    factors = rarity_factors(hits, taxpayers, params.rarity_reference, pairs)
     if backend.has_table("audit_outcomes") and params.calibration_prior > 0 and len(hits):
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
@@ -223,9 +230,10 @@ def run_scan(
     hits = mapped.select(["code", "subject_id", "weight", "severity"]).to_pandas()
     groups = {s.code: s.correlation_group for s in specs}
     base = universe(links)
-    factors = weight_factors(backend, hits, links, len(base), params)
+    pairs = hit_pairs(hits)  # the (taxpayer, indicator) pairs, for rarity and the expert scores
+    factors = weight_factors(backend, hits, links, len(base), params, pairs)
     weighted = hits.assign(weight=hits["weight"] * code_factors(hits["code"], factors)) if len(hits) else hits
-    expert = expert_scores(weighted, groups, params)
+    expert = expert_scores(weighted, groups, params, pairs)
     extra = expert.index.difference(base.index)  # subjects without a registration still get a row
     if len(extra):
         base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from taxloop.risk.arrays import distinct_pairs, join_runs
+from taxloop.risk.arrays import join_runs
 
 SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
 
@@ -48,32 +48,71 @@ def _first(values: np.ndarray, key: np.ndarray) -> np.ndarray:
     return first
 
 
-def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams) -> pd.DataFrame:
+@dataclass(frozen=True)
+class HitPairs:
+    """The distinct (subject, indicator code) pairs of a hits frame as integer codes, built once by ``hit_pairs``
+    for ``rarity_factors`` and ``expert_scores`` (which then need no string work of their own).
+
+    ``rows`` marks the hits with a subject and a code; ``order`` sorts those by pair (stably), ``starts`` are
+    where each pair begins in that order and ``n`` its hits. ``subjects`` and ``names`` are the sorted distinct
+    subjects and codes (``names``: of every hit with a code, with a subject or not)."""
+
+    rows: np.ndarray
+    subjects: pd.Index
+    names: np.ndarray
+    order: np.ndarray
+    key_sorted: np.ndarray
+    starts: np.ndarray
+    pair_subject: np.ndarray
+    pair_code: np.ndarray
+    n: np.ndarray
+
+
+def hit_pairs(hits: pd.DataFrame) -> HitPairs:
+    """``HitPairs`` of ``hits`` (``subject_id, code``); the same for any frame with those rows (e.g. reweighted)."""
+    code, codes = pd.factorize(hits["code"], sort=True)
+    rows = (hits["subject_id"].notna() & hits["code"].notna()).to_numpy()
+    subject, subjects = pd.factorize(hits["subject_id"][rows], sort=True)
+    names = np.asarray(codes, dtype=object)
+    key = subject.astype(np.int64) * max(len(names), 1) + code[rows]
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]]) if len(key) else order
+    pair_key = key_sorted[starts]
+    return HitPairs(
+        rows=rows,
+        subjects=pd.Index(subjects, name="entity_id"),
+        names=names,
+        order=order,
+        key_sorted=key_sorted,
+        starts=starts,
+        pair_subject=pair_key // max(len(names), 1),
+        pair_code=pair_key % max(len(names), 1),
+        n=np.diff(np.r_[starts, len(key_sorted)]),
+    )
+
+
+def expert_scores(
+    hits: pd.DataFrame, groups: Mapping[str, str | None], params: ScoringParams, pairs: HitPairs | None = None
+) -> pd.DataFrame:
     """Raw expert score and fired codes per subject from hits (``subject_id, code, weight, severity``).
 
     Vectorised on integer codes of the sorted subjects and indicator codes (no string group-bys); the sums
-    run in the order the per-group pandas code used, so the scores are bit-identical to it.
+    run in the order the per-group pandas code used, so the scores are bit-identical to it. ``pairs`` is
+    ``hit_pairs`` of these hits' rows when the caller has it already.
     """
-    keep = (hits["subject_id"].notna() & hits["code"].notna()).to_numpy()
-    if not keep.any():
+    pairs = hit_pairs(hits) if pairs is None else pairs
+    if not pairs.rows.any():
         return pd.DataFrame({"expert_raw": pd.Series(dtype=float), "indicators": pd.Series(dtype=str)}).rename_axis(
             "entity_id"
         )
-    hits = hits[keep]
-    subject, subjects = pd.factorize(hits["subject_id"], sort=True)
-    code, codes = pd.factorize(hits["code"], sort=True)
-    names = np.asarray(codes, dtype=object)
+    names, key_sorted, n = pairs.names, pairs.key_sorted, pairs.n
+    order = np.flatnonzero(pairs.rows)[pairs.order]  # hits rows in pair order
+    pair_subject, pair_code = pairs.pair_subject, pairs.pair_code
     text = pa.array(names, type=pa.string())
-    key = subject.astype(np.int64) * len(names) + code
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    pair_key = key_sorted[starts]
-    pair_subject, pair_code = pair_key // len(names), pair_key % len(names)
-    n = np.diff(np.r_[starts, len(key_sorted)])
     weight = _first(hits["weight"].to_numpy(dtype=float, na_value=np.nan)[order], key_sorted)
     sev_code, sev_names = pd.factorize(hits["severity"])
-    sev_first = _first(np.where(sev_code >= 0, sev_code, np.nan)[order], key_sorted)
+    sev_first = _first(np.where(sev_code[order] >= 0, sev_code[order], np.nan), key_sorted)
     factor = np.array([dict(params.severity).get(s, np.nan) for s in sev_names] + [np.nan], dtype=float)
     sev = factor[np.where(np.isnan(sev_first), len(sev_names), sev_first).astype(np.int64)]
     sev = np.where(np.isnan(sev), 1.0, sev)
@@ -88,26 +127,25 @@ def expert_scores(hits: pd.DataFrame, groups: Mapping[str, str | None], params: 
     pos = positions - np.maximum.accumulate(np.where(first_of_block, positions, 0))
     contrib = strength[ranked] * np.power(params.decay, pos)
     raw = pd.Series(contrib).groupby(pair_subject[ranked], sort=True).sum()
-    offsets = np.searchsorted(pair_subject, np.arange(len(subjects) + 1))  # every subject has a pair
-    return pd.DataFrame(
-        {"expert_raw": raw.to_numpy(), "indicators": join_runs(text.take(pa.array(pair_code)), offsets).to_pandas().array},
-        index=pd.Index(subjects, name="entity_id"),
-    )
+    offsets = np.searchsorted(pair_subject, np.arange(len(pairs.subjects) + 1))  # every subject has a pair
+    indicators = join_runs(text.take(pa.array(pair_code)), offsets).to_pandas().array
+    return pd.DataFrame({"expert_raw": raw.to_numpy(), "indicators": indicators}, index=pairs.subjects)
 
 
-def rarity_factors(hits: pd.DataFrame, taxpayers: int, reference: float) -> dict[str, float]:
-    """Per indicator, ``min(1, ln(1/p) / ln(1/reference))`` with p the share of taxpayers it flags.
+def rarity_factors(
+    hits: pd.DataFrame, taxpayers: int, reference: float, pairs: HitPairs | None = None
+) -> dict[str, float]:
+    """Per indicator, ``min(1, ln(1/p) / ln(1/reference))`` with p the share of taxpayers it flags (counted on
+    ``pairs``, ``hit_pairs`` of the hits, when given).
 
     An indicator that flags half the city tells little about any one taxpayer (factor ~0.15 with the
     default reference 1 %); one that flags at most ``reference`` keeps its full weight. 0 disables.
     """
     if hits.empty or taxpayers <= 0 or not 0 < reference < 1:
         return {}
-    keep = hits["code"].notna().to_numpy()
-    code, codes = pd.factorize(hits["code"][keep], sort=True)
-    subject = pd.factorize(hits["subject_id"][keep])[0]
-    _, pair_code = distinct_pairs(subject[subject >= 0], code[subject >= 0], len(codes))
-    flagged = pd.Series(np.bincount(pair_code, minlength=len(codes)), index=codes)  # nunique per code
+    pairs = hit_pairs(hits) if pairs is None else pairs
+    codes = pairs.names  # nunique per code (0 for a code whose hits have no subject)
+    flagged = pd.Series(np.bincount(pairs.pair_code, minlength=len(codes)), index=pd.Index(codes, dtype=object))
     share = (flagged / taxpayers).clip(upper=1.0)
     factor = np.minimum(1.0, np.log(1.0 / share.clip(lower=1e-12)) / np.log(1.0 / reference))
     return {str(k): float(max(v, 0.05)) for k, v in factor.items()}

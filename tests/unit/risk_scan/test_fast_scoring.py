@@ -18,7 +18,7 @@ from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.pipeline import code_factors, score_table, weight_factors
 from taxloop.risk.sampling import stratified_sample
-from taxloop.risk.scoring import ScoringParams, combine, expert_scores, rarity_factors
+from taxloop.risk.scoring import ScoringParams, combine, expert_scores, hit_pairs, rarity_factors
 
 from . import legacy_scoring as legacy
 
@@ -103,6 +103,20 @@ def test_expert_scores_are_bit_identical(seed: int) -> None:
     assert list(new.index) == list(old.index)
     assert np.array_equal(new["expert_raw"].to_numpy(), old["expert_raw"].to_numpy())  # exact, not approx
     assert new["indicators"].tolist() == old["indicators"].tolist()
+    shared = expert_scores(hits, groups, params, hit_pairs(hits.assign(weight=0.0, severity=None)))
+    assert shared.equals(new)  # pairs built on other weights: the same rows, the same pairs
+
+
+def test_hit_pairs_are_the_distinct_pairs() -> None:
+    hits = pd.DataFrame(
+        {"subject_id": ["b", "a", None, "b", "a", "c"], "code": ["X", "Y", "Z", "X", None, "W"]}, dtype=object
+    )
+    pairs = hit_pairs(hits)
+    assert pairs.rows.tolist() == [True, True, False, True, False, True]
+    assert list(pairs.subjects) == ["a", "b", "c"] and list(pairs.names) == ["W", "X", "Y", "Z"]
+    found = [(pairs.subjects[s], pairs.names[c]) for s, c in zip(pairs.pair_subject, pairs.pair_code, strict=True)]
+    assert found == [("a", "Y"), ("b", "X"), ("c", "W")] and pairs.n.tolist() == [1, 2, 1]
+    assert rarity_factors(hits, 10, 0.5) == {"W": 1.0, "X": 1.0, "Y": 1.0, "Z": 1.0}
 
 
 @pytest.mark.parametrize("seed", [7, 8, 9])

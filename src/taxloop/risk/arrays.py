@@ -54,3 +54,31 @@ def join_runs(names: pa.Array, offsets: np.ndarray, sep: str = ";") -> pa.Array:
     empty = pa.array(np.diff(offsets) == 0) if len(offsets) > 1 else None
     lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int64()), names, mask=empty)
     return pc.binary_join(lists, sep)
+
+
+def join_unique(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left.join(right, how="left")`` for text indexes: one Arrow hash look-up of left's labels among right's,
+    left's rows and columns as they are (pandas' join of two 1M text indexes compares Python strings: 1M -0.3 s).
+
+    Falls back to pandas' join unless both indexes are unique text without NULL and the columns are disjoint.
+    """
+    usable = (
+        len(left) > 0
+        and len(right) > 0
+        and not left.columns.intersection(right.columns).size
+        and left.index.is_unique
+        and right.index.is_unique
+        and pd.api.types.is_string_dtype(left.index)
+        and pd.api.types.is_string_dtype(right.index)
+        and not left.index.hasnans
+        and not right.index.hasnans
+    )
+    if not usable:
+        return left.join(right, how="left")
+    at = pc.index_in(string_array(left.index), value_set=string_array(right.index))
+    found = at.is_valid().to_numpy(zero_copy_only=False)
+    taken = right.iloc[at.fill_null(0).to_numpy(zero_copy_only=False)]  # row 0 where none: masked below
+    frame = left.copy(deep=False)
+    for column in right.columns:
+        frame[column] = taken[column].where(found).array
+    return frame

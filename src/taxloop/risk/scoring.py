@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from taxloop.risk.arrays import join_runs
+from taxloop.risk.arrays import join_runs, join_unique
 
 SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
 
@@ -188,7 +188,7 @@ def combine(
     The result is sorted by rank (1 = riskiest); ``selection`` is ``indicator``, ``model`` or empty
     (random sampling is applied afterwards to the empty ones).
     """
-    frame = universe.join(expert, how="left")
+    frame = join_unique(universe, expert)
     frame["expert_raw"] = frame["expert_raw"].fillna(0.0)
     frame["indicators"] = frame["indicators"].fillna("")
     frame["expert_score"] = 1.0 - np.exp(-frame["expert_raw"] / params.scale)
@@ -207,7 +207,8 @@ def combine(
         fired = pd.Series(False, index=frame.index)
     frame["level"] = grade(frame["score"], params)
     has_hits = frame["expert_raw"] > 0
-    frame["selection"] = np.where(has_hits, "indicator", np.where(fired, "model", ""))
+    choice = pa.array(np.where(has_hits, 1, np.where(fired, 2, 0)))  # taken as Arrow text: no str conversion
+    frame["selection"] = pa.array(["", "indicator", "model"]).take(choice).to_pandas().array
     frame = frame.rename_axis("entity_id").reset_index()
     if universe.index.is_monotonic_increasing:  # rows in entity_id order: sort by position (1M: -0.9 s)
         score, raw = frame["score"].to_numpy(dtype=float), frame["expert_raw"].to_numpy(dtype=float)

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from taxloop.risk.arrays import is_in, join_runs
+from taxloop.risk.arrays import is_in, join_runs, join_unique
 from taxloop.risk.effectiveness import audit_cases
 from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
@@ -250,3 +250,16 @@ def test_join_runs_joins_each_run_and_leaves_empty_runs_null() -> None:
     assert joined.to_pylist() == ["a;b", None, "é", "d;e"]
     assert join_runs(names.take(pa.array([4, 0])), np.array([0, 0, 2]), "|").to_pylist() == [None, "e|a"]
     assert join_runs(pa.array([], pa.string()), np.array([0])).to_pylist() == []
+
+
+def test_join_unique_is_the_left_join() -> None:
+    left = pd.DataFrame({"a": [1, 2, 3, 4]}, index=pd.Index(["b", "é", "a", "z"], name="entity_id"))
+    right = pd.DataFrame(
+        {"x": [0.5, np.nan, 2.0], "t": ["p", None, "q"]}, index=pd.Index(["a", "é", "nobody"], name="entity_id")
+    )
+    for r in (right, right.astype({"t": object}), right.iloc[0:0], right.iloc[[2]]):
+        for lf in (left, left.iloc[0:0], left.set_axis(pd.Index(["b", "b", "a", "z"]))):
+            new, old = join_unique(lf, r), lf.join(r, how="left")
+            assert new.index.equals(old.index) and list(new.columns) == list(old.columns)
+            for column in new.columns:
+                assert new[column].tolist() == old[column].tolist() or new[column].equals(old[column]), column

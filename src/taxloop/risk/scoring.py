@@ -42,10 +42,15 @@ class ScoringParams:
             raise ValueError(f"medium threshold {self.medium} above high threshold {self.high}")
 
 
-def _first(values: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """First non-NaN of ``values`` per distinct ``key`` in key order (pandas ``first``, NaN when none)."""
-    first: np.ndarray = pd.Series(values).groupby(key, sort=True).first().to_numpy()
-    return first
+def _first(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """First non-NaN of ``values`` in each run ``values[starts[i]:starts[i + 1]]`` (pandas ``first`` of a group:
+    NaN when there is none), by a search among the non-NaN positions instead of a group-by."""
+    valid = np.flatnonzero(~np.isnan(values))
+    ends = np.r_[starts[1:], len(values)]
+    at = np.minimum(np.searchsorted(valid, starts), max(len(valid) - 1, 0))
+    position = valid[at] if len(valid) else np.zeros(len(starts), dtype=np.int64)
+    found = (position >= starts) & (position < ends) if len(valid) else np.zeros(len(starts), dtype=bool)
+    return np.where(found, values[position] if len(valid) else np.nan, np.nan)
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,6 @@ class HitPairs:
     subjects: pd.Index
     names: np.ndarray
     order: np.ndarray
-    key_sorted: np.ndarray
     starts: np.ndarray
     pair_subject: np.ndarray
     pair_code: np.ndarray
@@ -84,7 +88,6 @@ def hit_pairs(hits: pd.DataFrame) -> HitPairs:
         subjects=pd.Index(subjects, name="entity_id"),
         names=names,
         order=order,
-        key_sorted=key_sorted,
         starts=starts,
         pair_subject=pair_key // max(len(names), 1),
         pair_code=pair_key % max(len(names), 1),
@@ -106,13 +109,13 @@ def expert_scores(
         return pd.DataFrame({"expert_raw": pd.Series(dtype=float), "indicators": pd.Series(dtype=str)}).rename_axis(
             "entity_id"
         )
-    names, key_sorted, n = pairs.names, pairs.key_sorted, pairs.n
+    names, n = pairs.names, pairs.n
     order = np.flatnonzero(pairs.rows)[pairs.order]  # hits rows in pair order
     pair_subject, pair_code = pairs.pair_subject, pairs.pair_code
     text = pa.array(names, type=pa.string())
-    weight = _first(hits["weight"].to_numpy(dtype=float, na_value=np.nan)[order], key_sorted)
+    weight = _first(hits["weight"].to_numpy(dtype=float, na_value=np.nan)[order], pairs.starts)
     sev_code, sev_names = pd.factorize(hits["severity"])
-    sev_first = _first(np.where(sev_code[order] >= 0, sev_code[order], np.nan), key_sorted)
+    sev_first = _first(np.where(sev_code[order] >= 0, sev_code[order], np.nan), pairs.starts)
     factor = np.array([dict(params.severity).get(s, np.nan) for s in sev_names] + [np.nan], dtype=float)
     sev = factor[np.where(np.isnan(sev_first), len(sev_names), sev_first).astype(np.int64)]
     sev = np.where(np.isnan(sev), 1.0, sev)

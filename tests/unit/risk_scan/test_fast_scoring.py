@@ -97,6 +97,7 @@ def test_expert_scores_are_bit_identical(seed: int) -> None:
     rng = np.random.default_rng(seed)
     hits = _raw_hits(rng, _links(rng)).to_pandas()
     hits.loc[hits.sample(30, random_state=seed).index, "subject_id"] = None
+    hits.loc[hits.sample(300, random_state=seed + 1).index, "weight"] = np.nan  # some pairs' first weight
     groups = {"C0": "g1", "C1": "g1", "C2": "g1", "C3": "g2", "C4": "g2", "C5": None, "C6": ""}
     params = ScoringParams(decay=0.37, repeat_bonus=0.2)
     new, old = expert_scores(hits, groups, params), legacy.expert_scores(hits, groups, params)

@@ -84,6 +84,9 @@ def test_hits_and_universe_without_resolution_match_the_pandas_code(seed: int) -
     links = pd.concat([links, links.iloc[[3]]], ignore_index=True)
     links = links.assign(entity_id=links["tin"])
     raw = _raw_hits(np.random.default_rng(seed), links)
+    subjects = raw.column("subject_id").to_pylist()
+    tins = [[s, None, "T0007", None][i % 4] for i, s in enumerate(subjects)]  # the rule's TIN: another, or none
+    raw = raw.set_column(raw.schema.get_field_index("tin"), "tin", pa.array(tins, pa.string()))
     old = pa.Table.from_pandas(legacy.map_hits(raw, links), schema=HIT_SCHEMA, preserve_index=False)
     assert map_hits(raw, links).equals(old)
     new_u, old_u = universe(links), legacy.universe(links)

@@ -76,8 +76,23 @@ def join_unique(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     if not usable:
         return left.join(right, how="left")
     at = pc.index_in(string_array(left.index), value_set=string_array(right.index))
-    found = at.is_valid().to_numpy(zero_copy_only=False)
-    taken = right.iloc[at.fill_null(0).to_numpy(zero_copy_only=False)]  # row 0 where none: masked below
+    return _joined(left, right, at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def join_at(left: pd.DataFrame, right: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``left.join(right, how="left")`` when right's row i is known to be left's row ``rows[i]`` (distinct rows;
+    no look-up of the labels at all)."""
+    if len(rows) != len(right) or left.columns.intersection(right.columns).size:
+        raise ValueError("join_at needs one left row per right row and disjoint columns")
+    at = np.full(len(left), -1, dtype=np.int64)
+    at[rows] = np.arange(len(rows))
+    return _joined(left, right, at)
+
+
+def _joined(left: pd.DataFrame, right: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """Left's rows with right's columns from right's row ``at[i]`` (missing where -1)."""
+    found = at >= 0
+    taken = right.iloc[np.where(found, at, 0)] if len(right) else right.reindex(range(len(left)))
     frame = left.copy(deep=False)
     for column in right.columns:
         frame[column] = taken[column].where(found).array

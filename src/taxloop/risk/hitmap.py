@@ -69,26 +69,41 @@ def link_keys(links: pd.DataFrame) -> tuple[pa.Array, pa.Array, pa.Array, pa.Arr
 
 
 def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
+    """``map_hits_at`` without the taxpayers' positions."""
+    return map_hits_at(hits, links)[0]
+
+
+def map_hits_at(
+    hits: pa.Table, links: pd.DataFrame, entities: pa.Array | None = None
+) -> tuple[pa.Table, np.ndarray | None]:
     """Hits (``HIT_SCHEMA``) with ``subject_id`` as resolved taxpayer and ``tin`` filled where one
     registration is meant: the rule's ``tin``, else the subject when it was a TIN, else the entity's only TIN.
 
     With resolved entities the look-ups run once per distinct subject; without, a subject stays and one hash
     look-up per hit tells whether it is a TIN. Float NaN become null, as the pandas round trip of the code
     this replaced did.
+
+    With ``entities`` (the universe's sorted ids) and no entity resolution, that look-up is among them and also
+    gives each hit's position in them (-1: none), returned beside the hits for ``hit_pairs``; else None.
     """
     hits = hits.cast(HIT_SCHEMA)
     for name in FLOAT_COLUMNS:
         i = hits.schema.get_field_index(name)
         hits = hits.set_column(i, name, _nan_to_null(hits.column(name)))
     if hits.num_rows == 0 or links.empty:
-        return hits
+        return hits, None
     subject = hits.column("subject_id").combine_chunks()
     tin = hits.column("tin")
     if unresolved(links):  # each subject stays; one look-up per hit, no encoding (1M: -1.3 s, then -0.7 s)
-        known = pc.is_in(subject, value_set=string_array(links["tin"]), skip_nulls=True)
+        at: np.ndarray | None = None
+        if entities is None:
+            known = pc.is_in(subject, value_set=string_array(links["tin"]), skip_nulls=True)
+        else:  # the universe's ids are the TINs
+            found = pc.index_in(subject, value_set=entities)
+            known, at = pc.is_valid(found), found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         tin = pc.if_else(pc.and_(pc.is_null(tin), known), subject, tin)  # a TIN's "only TIN" would add nothing
         hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", subject)
-        return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
+        return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin), at
     encoded = subject.dictionary_encode()
     rows, subjects = encoded.indices, encoded.dictionary
     tin_keys, tin_entities, one_keys, one_tins = link_keys(links)
@@ -98,7 +113,7 @@ def map_hits(hits: pa.Table, links: pd.DataFrame) -> pa.Table:
     tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(pc.take(at, rows))), hits.column("subject_id"), tin)
     tin = pc.coalesce(tin, pc.take(only, rows))
     hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", pc.take(resolved, rows))
-    return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin)
+    return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin), None
 
 
 def _string_min(frame: pd.DataFrame, column: str, group: np.ndarray, groups: int) -> pd.api.extensions.ExtensionArray:

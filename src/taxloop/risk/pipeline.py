@@ -26,7 +26,7 @@ from taxloop.features.months import months_notice
 from taxloop.risk.arrays import is_in, string_array
 from taxloop.risk.effectiveness import audit_cases, indicator_report, random_baseline
 from taxloop.risk.hitmap import entity_links as entity_links
-from taxloop.risk.hitmap import map_hits, universe
+from taxloop.risk.hitmap import map_hits_at, universe
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scan import PeriodRange, RuleRun, run_rules
 from taxloop.risk.scoring import (
@@ -225,19 +225,20 @@ def run_scan(
     seconds["rules"] = time.perf_counter() - started
     started = time.perf_counter()
     links = entity_links(backend)
-    mapped = map_hits(result.hits, links)
+    base = universe(links)  # sorted ids: each hit's position among them comes with the mapping (no entity map)
+    mapped, at = map_hits_at(result.hits, links, string_array(base.index))
     backend.write_arrow("indicator_hits", mapped)
     hits = mapped.select(["code", "subject_id", "weight", "severity"]).to_pandas()
     groups = {s.code: s.correlation_group for s in specs}
-    base = universe(links)
-    pairs = hit_pairs(hits)  # the (taxpayer, indicator) pairs, for rarity and the expert scores
+    pairs = hit_pairs(hits, at, base.index)  # the (taxpayer, indicator) pairs, for rarity and the expert scores
     factors = weight_factors(backend, hits, links, len(base), params, pairs)
     weighted = hits.assign(weight=hits["weight"] * code_factors(hits["code"], factors)) if len(hits) else hits
     expert = expert_scores(weighted, groups, params, pairs)
-    extra = expert.index.difference(base.index)  # subjects without a registration still get a row
-    if len(extra):
-        base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])
-    scored = combine(base, expert, model_scores(backend), params)
+    if pairs.positions is None:  # subjects without a registration still get a row
+        extra = expert.index.difference(base.index)
+        if len(extra):
+            base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])
+    scored = combine(base, expert, model_scores(backend), params, pairs.positions)
     pool = scored[scored["selection"] == ""]
     drawn = stratified_sample(pool, sample_share, seed)
     scored.loc[drawn, "selection"] = "random"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from taxloop.risk.arrays import join_runs, join_unique
+from taxloop.risk.arrays import join_at, join_runs, join_unique
 
 SEVERITY_FACTOR = {"high": 1.0, "medium": 0.6, "low": 0.3}
 
@@ -70,13 +70,31 @@ class HitPairs:
     pair_subject: np.ndarray
     pair_code: np.ndarray
     n: np.ndarray
+    positions: np.ndarray | None = None
 
 
-def hit_pairs(hits: pd.DataFrame) -> HitPairs:
-    """``HitPairs`` of ``hits`` (``subject_id, code``); the same for any frame with those rows (e.g. reweighted)."""
+def _subjects(
+    hits: pd.DataFrame, rows: np.ndarray, at: np.ndarray | None, entities: pd.Index | None
+) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """Codes of the subjects of ``rows`` in their sorted distinct values, those values, and where those are in
+    ``entities`` (sorted, distinct; ``at`` each hit's position in them) when every subject is among them (no
+    string sort then), else None."""
+    if at is not None and entities is not None and len(at) == len(hits) and not (at[rows] < 0).any():
+        used = np.zeros(len(entities), dtype=bool)
+        used[at[rows]] = True
+        return (np.cumsum(used) - 1)[at[rows]], entities[used], np.flatnonzero(used)
+    subject, subjects = pd.factorize(hits["subject_id"][rows], sort=True)
+    return subject, subjects, None
+
+
+def hit_pairs(hits: pd.DataFrame, at: np.ndarray | None = None, entities: pd.Index | None = None) -> HitPairs:
+    """``HitPairs`` of ``hits`` (``subject_id, code``); the same for any frame with those rows (e.g. reweighted).
+
+    ``at`` (``map_hits_at``) is each hit's position among the sorted distinct ``entities`` (-1: not there); the
+    pairs then have ``positions``, where their subjects are in ``entities``."""
     code, codes = pd.factorize(hits["code"], sort=True)
     rows = (hits["subject_id"].notna() & hits["code"].notna()).to_numpy()
-    subject, subjects = pd.factorize(hits["subject_id"][rows], sort=True)
+    subject, subjects, positions = _subjects(hits, rows, at, entities)
     names = np.asarray(codes, dtype=object)
     key = subject.astype(np.int64) * max(len(names), 1) + code[rows]
     order = np.argsort(key, kind="stable")
@@ -92,6 +110,7 @@ def hit_pairs(hits: pd.DataFrame) -> HitPairs:
         pair_subject=pair_key // max(len(names), 1),
         pair_code=pair_key % max(len(names), 1),
         n=np.diff(np.r_[starts, len(key_sorted)]),
+        positions=positions,
     )
 
 
@@ -184,14 +203,16 @@ def combine(
     expert: pd.DataFrame,
     model: pd.DataFrame | None,
     params: ScoringParams,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per resolved taxpayer of ``universe`` (indexed by entity_id) with scores, level, selection.
 
     ``model`` (optional) is indexed by entity_id with ``model_score`` (0..1) and ``model_version``.
     The result is sorted by rank (1 = riskiest); ``selection`` is ``indicator``, ``model`` or empty
-    (random sampling is applied afterwards to the empty ones).
+    (random sampling is applied afterwards to the empty ones). ``rows``, when known, is where each expert
+    row's taxpayer is in ``universe`` (``HitPairs.positions``): no look-up of the ids then.
     """
-    frame = join_unique(universe, expert)
+    frame = join_unique(universe, expert) if rows is None else join_at(universe, expert, rows)
     frame["expert_raw"] = frame["expert_raw"].fillna(0.0)
     frame["indicators"] = frame["indicators"].fillna("")
     frame["expert_score"] = 1.0 - np.exp(-frame["expert_raw"] / params.scale)

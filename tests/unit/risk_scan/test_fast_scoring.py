@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from taxloop.risk.arrays import is_in, join_runs, join_unique
+from taxloop.risk.arrays import is_in, join_at, join_runs, join_unique
 from taxloop.risk.effectiveness import audit_cases
 from taxloop.risk.hit_profile import HIT_SCHEMA
-from taxloop.risk.hitmap import map_hits, universe
+from taxloop.risk.hitmap import map_hits, map_hits_at, universe
 from taxloop.risk.pipeline import code_factors, score_table, weight_factors
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scoring import ScoringParams, combine, expert_scores, hit_pairs, rarity_factors
@@ -267,3 +267,40 @@ def test_join_unique_is_the_left_join() -> None:
             assert new.index.equals(old.index) and list(new.columns) == list(old.columns)
             for column in new.columns:
                 assert new[column].tolist() == old[column].tolist() or new[column].equals(old[column]), column
+
+
+@pytest.mark.parametrize("seed", [18, 19])
+def test_positions_from_the_mapping_give_the_same_pairs_and_scores(seed: int) -> None:
+    """No entity map: each hit's position among the universe's ids (map_hits_at) replaces the subjects' sort."""
+    links = _links(np.random.default_rng(seed))
+    links = links.assign(entity_id=links["tin"])
+    raw = _raw_hits(np.random.default_rng(seed), links)
+    base = universe(links)
+    mapped, at = map_hits_at(raw, links, pa.array(base.index, pa.string()))
+    assert mapped.equals(map_hits(raw, links)) and at is not None
+    hits = mapped.to_pandas()
+    known = hits["subject_id"].isin(base.index).to_numpy()
+    assert (at[known] >= 0).all() and (at[~known] == -1).all() and (~known).any()
+    assert list(base.index[at[known]]) == hits["subject_id"][known].tolist()
+    hits = hits[known].reset_index(drop=True)  # every subject a registered TIN: the positions are used
+    fast, slow = hit_pairs(hits, at[known], base.index), hit_pairs(hits)
+    assert fast.positions is not None and slow.positions is None
+    assert list(fast.subjects) == list(slow.subjects) and list(base.index[fast.positions]) == list(slow.subjects)
+    for name in ("rows", "names", "order", "starts", "pair_subject", "pair_code", "n"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    params = ScoringParams()
+    expert = expert_scores(hits, {}, params, fast)
+    assert expert.equals(expert_scores(hits, {}, params))
+    assert combine(base, expert, None, params, fast.positions).equals(combine(base, expert, None, params))
+    missing = np.where(np.arange(len(hits)) == 5, -1, at[known])  # a subject not among the ids: sorted instead
+    assert hit_pairs(hits, missing, base.index).positions is None
+
+
+def test_join_at_is_the_left_join() -> None:
+    left = pd.DataFrame({"a": [1, 2, 3, 4]}, index=pd.Index(["a", "b", "c", "d"], name="entity_id"))
+    right = pd.DataFrame({"x": [0.5, np.nan], "t": ["p", None]}, index=pd.Index(["b", "d"], name="entity_id"))
+    new, old = join_at(left, right, np.array([1, 3])), left.join(right, how="left")
+    assert new.index.equals(old.index) and new["a"].equals(old["a"]) and new["t"].equals(old["t"])
+    assert new["x"].equals(old["x"])
+    with pytest.raises(ValueError):
+        join_at(left, right, np.array([1]))

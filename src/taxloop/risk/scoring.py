@@ -190,12 +190,9 @@ def audit_factors(report: pd.DataFrame, prior: float) -> dict[str, float]:
 
 
 def grade(score: pd.Series, params: ScoringParams) -> pd.Series:
-    """Level of each score: high, medium or low."""
-    return pd.Series(
-        np.where(score >= params.high, "high", np.where(score >= params.medium, "medium", "low")),
-        index=score.index,
-        dtype=object,
-    )
+    """Level of each score: high, medium or low (as objects, looked up by a level code: no string array)."""
+    level = np.where(score >= params.high, 2, np.where(score >= params.medium, 1, 0))
+    return pd.Series(np.array(["low", "medium", "high"], dtype=object)[level], index=score.index, dtype=object)
 
 
 def combine(

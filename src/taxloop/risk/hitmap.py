@@ -83,8 +83,8 @@ def map_hits_at(
     look-up per hit tells whether it is a TIN. Float NaN become null, as the pandas round trip of the code
     this replaced did.
 
-    With ``entities`` (the universe's sorted ids) and no entity resolution, that look-up is among them and also
-    gives each hit's position in them (-1: none), returned beside the hits for ``hit_pairs``; else None.
+    With ``entities`` (the universe's sorted ids), each hit's position among them (-1: none) is returned beside
+    the hits for ``hit_pairs`` (without entity resolution it is the look-up telling TINs); else None.
     """
     hits = hits.cast(HIT_SCHEMA)
     for name in FLOAT_COLUMNS:
@@ -113,7 +113,11 @@ def map_hits_at(
     tin = pc.if_else(pc.and_(pc.is_null(tin), pc.is_valid(pc.take(at, rows))), hits.column("subject_id"), tin)
     tin = pc.coalesce(tin, pc.take(only, rows))
     hits = hits.set_column(hits.schema.get_field_index("subject_id"), "subject_id", pc.take(resolved, rows))
-    return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin), None
+    place: np.ndarray | None = None  # each hit's position among the entities: looked up once per distinct subject
+    if entities is not None:
+        found = pc.take(pc.index_in(resolved, value_set=entities), rows).fill_null(-1)
+        place = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    return hits.set_column(hits.schema.get_field_index("tin"), "tin", tin), place
 
 
 def _string_min(frame: pd.DataFrame, column: str, group: np.ndarray, groups: int) -> pd.api.extensions.ExtensionArray:

@@ -116,3 +116,22 @@ def test_grade_levels() -> None:
     level = grade(score, ScoringParams(high=0.6, medium=0.3))
     assert level.tolist() == ["low", "medium", "low", "high", "high", "low", "high"]
     assert level.dtype == object and list(level.index) == list("abcdefg")
+
+
+@pytest.mark.parametrize("seed", [20, 21])
+def test_positions_with_resolved_entities(seed: int) -> None:
+    """Several TINs per entity: the position is the resolved taxpayer's; a subject of no taxpayer has -1."""
+    links = _links(np.random.default_rng(seed))
+    raw = _raw_hits(np.random.default_rng(seed), links)
+    base = universe(links)
+    mapped, at = map_hits_at(raw, links, pa.array(base.index, pa.string()))
+    assert mapped.equals(map_hits(raw, links)) and at is not None
+    subject = mapped.column("subject_id").to_pandas()
+    known = subject.isin(base.index).to_numpy()
+    assert (~known).any() and (at[~known] == -1).all()
+    assert list(base.index[at[known]]) == subject[known].tolist()
+    hits = mapped.to_pandas()
+    assert hit_pairs(hits, at, base.index).positions is None  # unknown subjects: sorted, base gets extras
+    hits, at = hits[known].reset_index(drop=True), at[known]
+    fast, slow = hit_pairs(hits, at, base.index), hit_pairs(hits)
+    assert list(fast.subjects) == list(slow.subjects) and np.array_equal(fast.pair_subject, slow.pair_subject)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 CONFIRMED = ("adjusted", "fraud")
@@ -25,9 +26,15 @@ class EffectivenessParams:
     cycles: int = 2
 
 
-def _cases(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> pd.DataFrame:
+def audit_cases(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> pd.DataFrame:
+    """The audits with ``entity_id`` (the TIN's resolved taxpayer, else the TIN), ``confirmed``, numeric
+    ``tax_recovered`` and ``cycle`` (year opened). The TINs are looked up in one vectorised pass."""
     frame = audits.copy()
-    frame["entity_id"] = frame["tin"].astype(str).map(lambda t: tin_to_entity.get(t, t))
+    tins = frame["tin"].astype(str)
+    keys = pd.Index(list(tin_to_entity), dtype=object)
+    at = keys.get_indexer(tins.to_numpy(dtype=object)) if len(keys) else np.full(len(tins), -1)
+    entities = np.asarray([*tin_to_entity.values(), None], dtype=object)[at]  # -1: the None after them
+    frame["entity_id"] = tins.where(at < 0, pd.Series(entities, index=frame.index, dtype=object))
     frame["confirmed"] = frame["finding"].isin(CONFIRMED)
     frame["tax_recovered"] = pd.to_numeric(frame["tax_recovered"], errors="coerce").fillna(0.0)
     frame["cycle"] = pd.to_datetime(frame["opened_on"], errors="coerce").dt.year
@@ -42,12 +49,12 @@ def random_baseline(cases: pd.DataFrame) -> float | None:
 
 def entities_of(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> set[str]:
     """The resolved taxpayers that were audited (as ``indicator_report`` matches them)."""
-    return set(_cases(audits, tin_to_entity)["entity_id"]) if not audits.empty else set()
+    return set(audit_cases(audits, tin_to_entity)["entity_id"]) if not audits.empty else set()
 
 
 def random_rate(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> float | None:
     """``random_baseline`` of the audits (None when there are none, as ``indicator_report`` leaves it)."""
-    return random_baseline(_cases(audits, tin_to_entity)) if not audits.empty else None
+    return random_baseline(audit_cases(audits, tin_to_entity)) if not audits.empty else None
 
 
 def indicator_report(
@@ -57,15 +64,18 @@ def indicator_report(
     truth_entities: set[str] | None = None,
     taxpayers: int = 0,
     params: EffectivenessParams | None = None,
+    cases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per indicator code in ``hits`` (``code, subject_id``) with its effectiveness figures."""
+    """One row per indicator code in ``hits`` (``code, subject_id``) with its effectiveness figures.
+
+    ``cases`` is ``audit_cases(audits, tin_to_entity)`` when the caller has it already."""
     params = params or EffectivenessParams()
     if hits.empty:
         return pd.DataFrame({"code": pd.Series(dtype=str)})
     pairs = hits[["code", "subject_id"]].drop_duplicates().rename(columns={"subject_id": "entity_id"})
     out = pd.DataFrame({"hits": hits.groupby("code").size(), "taxpayers": pairs.groupby("code").size()})
     if audits is not None and not audits.empty:
-        cases = _cases(audits, tin_to_entity)
+        cases = audit_cases(audits, tin_to_entity) if cases is None else cases
         base = random_baseline(cases)
         per_entity = cases.groupby("entity_id").agg(confirmed=("confirmed", "max"), tax=("tax_recovered", "sum"))
         audited = pairs.merge(per_entity, left_on="entity_id", right_index=True)

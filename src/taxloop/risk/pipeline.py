@@ -24,16 +24,18 @@ from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import keys_notice
 from taxloop.features.months import months_notice
 from taxloop.risk.arrays import is_in, string_array
-from taxloop.risk.effectiveness import entities_of, indicator_report, random_rate
+from taxloop.risk.effectiveness import audit_cases, indicator_report, random_baseline
 from taxloop.risk.hitmap import entity_links as entity_links
-from taxloop.risk.hitmap import map_hits, universe
+from taxloop.risk.hitmap import map_hits_at, universe
 from taxloop.risk.sampling import stratified_sample
 from taxloop.risk.scan import PeriodRange, RuleRun, run_rules
 from taxloop.risk.scoring import (
+    HitPairs,
     ScoringParams,
     audit_factors,
     combine,
     expert_scores,
+    hit_pairs,
     rarity_factors,
 )
 from taxloop.rules.spec import RuleSpec
@@ -112,22 +114,29 @@ def model_scores(backend: AnalyticsBackend) -> pd.DataFrame | None:
 
 
 def weight_factors(
-    backend: AnalyticsBackend, hits: pd.DataFrame, links: pd.DataFrame, taxpayers: int, params: ScoringParams
+    backend: AnalyticsBackend,
+    hits: pd.DataFrame,
+    links: pd.DataFrame,
+    taxpayers: int,
+    params: ScoringParams,
+    pairs: HitPairs | None = None,
 ) -> dict[str, float]:
     """Per-indicator weight multipliers: rarity in this scan times lift in past audits (when there are any).
 
     Only the hits of audited taxpayers can count as audited, so only those go through ``indicator_report``;
-    every other indicator gets the report's figures for none audited (0 of 0).
+    every other indicator gets the report's figures for none audited (0 of 0). ``pairs``: ``hit_pairs(hits)``.
     """
-    factors = rarity_factors(hits, taxpayers, params.rarity_reference)
+    factors = rarity_factors(hits, taxpayers, params.rarity_reference, pairs)
     if backend.has_table("audit_outcomes") and params.calibration_prior > 0 and len(hits):
         audits = backend.query(
             "SELECT tin, opened_on, selection, finding, tax_recovered FROM audit_outcomes"
         ).to_pandas()
-        audited = links[is_in(links["tin"], audits["tin"].unique())]
-        t2e = dict(zip(audited["tin"], audited["entity_id"], strict=True))
-        report = indicator_report(hits[is_in(hits["subject_id"], entities_of(audits, t2e))], audits, t2e)
-        rate = random_rate(audits, t2e)
+        audited = links[is_in(links["tin"], audits["tin"])]
+        t2e = dict(zip(audited["tin"].tolist(), audited["entity_id"].tolist(), strict=True))
+        cases = audit_cases(audits, t2e)  # once: entities, report and random rate
+        subjects = hits[is_in(hits["subject_id"], cases["entity_id"])]
+        report = indicator_report(subjects, audits, t2e, cases=cases)
+        rate = random_baseline(cases) if len(cases) else None
         if rate is not None:
             missing = sorted(set(hits["code"].dropna().unique()) - set(report["code"]))
             none = pd.DataFrame({"code": missing, "audited": 0, "confirmed": 0, "random_rate": rate})
@@ -216,18 +225,20 @@ def run_scan(
     seconds["rules"] = time.perf_counter() - started
     started = time.perf_counter()
     links = entity_links(backend)
-    mapped = map_hits(result.hits, links)
+    base = universe(links)  # sorted ids: each hit's position among them comes with the mapping (no entity map)
+    mapped, at = map_hits_at(result.hits, links, string_array(base.index))
     backend.write_arrow("indicator_hits", mapped)
     hits = mapped.select(["code", "subject_id", "weight", "severity"]).to_pandas()
     groups = {s.code: s.correlation_group for s in specs}
-    base = universe(links)
-    factors = weight_factors(backend, hits, links, len(base), params)
+    pairs = hit_pairs(hits, at, base.index)  # the (taxpayer, indicator) pairs, for rarity and the expert scores
+    factors = weight_factors(backend, hits, links, len(base), params, pairs)
     weighted = hits.assign(weight=hits["weight"] * code_factors(hits["code"], factors)) if len(hits) else hits
-    expert = expert_scores(weighted, groups, params)
-    extra = expert.index.difference(base.index)  # subjects without a registration still get a row
-    if len(extra):
-        base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])
-    scored = combine(base, expert, model_scores(backend), params)
+    expert = expert_scores(weighted, groups, params, pairs)
+    if pairs.positions is None:  # subjects without a registration still get a row
+        extra = expert.index.difference(base.index)
+        if len(extra):
+            base = pd.concat([base, pd.DataFrame(index=pd.Index(extra, name="entity_id"), data={"tins": ""})])
+    scored = combine(base, expert, model_scores(backend), params, pairs.positions)
     pool = scored[scored["selection"] == ""]
     drawn = stratified_sample(pool, sample_share, seed)
     scored.loc[drawn, "selection"] = "random"

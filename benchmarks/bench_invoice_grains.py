@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from taxloop.features.build import bucket_sql
+
 CELLS_SQL = Path(__file__).resolve().parents[1] / "src/taxloop/features/sql/02_features_invoice_cells.sql"
 SIDES = {
     "seller_month": (
@@ -64,13 +66,6 @@ GOODS = (
     " amount AS sold, 0 AS bought FROM {src} UNION ALL SELECT buyer_key, goods_prefix, 0, amount FROM {src}"
     " WHERE buyer_key IS NOT NULL) AS u GROUP BY tin_key, g"
 )
-
-
-def bucket(column: str, k: int, parts: int, span: int) -> str:
-    """The build's range of part ``k`` (``taxloop.features.build.bucket_sql``)."""
-    from taxloop.features.build import bucket_sql
-
-    return bucket_sql(column, k, parts, span)
 
 
 def grain_sql(grain: str, src: str, over_cells: bool) -> str:
@@ -112,12 +107,13 @@ def main() -> None:
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
 
         for k in range(args.parts):
-            copy(f"cellspart{k}", cells.replace("{bucket(i.seller_key)}", bucket("i.seller_key", k, args.parts, span)))
+            part = bucket_sql("i.seller_key", k, args.parts, span)
+            copy(f"cellspart{k}", cells.replace("{bucket(i.seller_key)}", part))
         con.execute(f"CREATE VIEW c AS SELECT * FROM read_parquet('{out}/cellspart*.parquet')")
         for grain, (_, _, keys) in SIDES.items():
             first = keys.split(",")[0]
             for k in range(args.parts):
-                part = f"(SELECT * FROM c WHERE {bucket(first, k, args.parts, span)})"
+                part = f"(SELECT * FROM c WHERE {bucket_sql(first, k, args.parts, span)})"
                 copy(f"cells_{grain}{k}", grain_sql(grain, part, True))
             copy(f"straight_{grain}", grain_sql(grain, "x", False))
         copy("cells_goods", GOODS.format(src="c"))

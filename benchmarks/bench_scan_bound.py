@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from bench_scan import INVOICE_COLUMNS  # the columns of the scan benchmark's floor
+from bench_scan import floor  # the scan benchmark's decode floor, measured the same way
 
 MONTH = "year(issued_on) * 12 + month(issued_on)"
 GROUPINGS: dict[str, tuple[str, str, str]] = {
@@ -50,11 +50,6 @@ def bound_sql(glob: str, keys: str, where: str, summed: str) -> str:
     )
 
 
-def decode_floor_sql(glob: str, columns: list[str]) -> str:
-    """``bench_scan.py``'s decode floor: a hash of every value of the invoice columns the library reads."""
-    return f"SELECT count(*), {', '.join(f'bit_xor(hash({c}))' for c in columns)} FROM read_parquet('{glob}')"
-
-
 def timed(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[float, float, tuple[object, ...]]:
     """Wall and process CPU seconds of one query, and its row."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -78,11 +73,10 @@ def main() -> None:
     present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{globs['invoices']}')").fetchall()}
     if "seller_key" not in present:
         raise SystemExit(f"{args.wh}: invoices have no seller_key; run `taxloop keys -w {args.wh}` first")
-    columns = [c for c in (*INVOICE_COLUMNS, "seller_key", "buyer_key") if c in present]
     rounds = []
     for r in range(args.repeat):
-        wall, cpu, row = timed(con, decode_floor_sql(globs["invoices"], columns))
-        one: dict[str, object] = {"round": r + 1, "decode_floor_seconds": round(wall, 2), "invoices": row[0]}
+        wall, invoices = floor(args.wh, args.memory_limit, decode=True)
+        one: dict[str, object] = {"round": r + 1, "decode_floor_seconds": round(wall, 2), "invoices": invoices}
         for name, (table, keys, where) in GROUPINGS.items():
             wall, cpu, row = timed(con, bound_sql(globs[table], keys, where, SUMMED[table]))
             one[name] = {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "groups": row[0], "rows": row[1]}

@@ -47,16 +47,6 @@ def random_baseline(cases: pd.DataFrame) -> float | None:
     return float(rnd["confirmed"].mean()) if len(rnd) else None
 
 
-def entities_of(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> set[str]:
-    """The resolved taxpayers that were audited (as ``indicator_report`` matches them)."""
-    return set(audit_cases(audits, tin_to_entity)["entity_id"]) if not audits.empty else set()
-
-
-def random_rate(audits: pd.DataFrame, tin_to_entity: Mapping[str, str]) -> float | None:
-    """``random_baseline`` of the audits (None when there are none, as ``indicator_report`` leaves it)."""
-    return random_baseline(audit_cases(audits, tin_to_entity)) if not audits.empty else None
-
-
 def indicator_report(
     hits: pd.DataFrame,
     audits: pd.DataFrame | None,

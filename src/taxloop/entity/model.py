@@ -7,6 +7,8 @@ blockings (same TIN chain, same name). Above ``train_max_records`` records, m an
 sample of whole TIN chains and the model is then applied to all records (the prior re-estimated on
 them). Blocking: same TIN chain, name, legal representative or phone; same address only together with
 the first character of the name or the birth date (same address alone pairs every firm of a building).
+Before training, :func:`check_blocking` counts the comparisons of every blocking (prediction and prior on
+all records, EM on the training sample) and refuses above ``max_comparisons_per_record`` (:mod:`.guard`).
 Runs on DuckDB by default; on Spark through Splink's SparkAPI.
 """
 

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     model_select_threshold: float = Field(
         0.5, ge=0, le=1, description="Scoring: model score from which an unflagged taxpayer counts as model-selected"
     )
+    resolve_max_comparisons_per_record: float = Field(
+        10.0,
+        ge=0,
+        description="Resolve: refuse when a blocking rule makes > records × N comparisons (floor 100,000); 0=off",
+    )
     internal_control: bool = Field(
         True, description="Run the integrity rules on power-matter steps before they commit (block / remind)"
     )

@@ -44,6 +44,8 @@ def test_report_and_model_are_saved(resolved: tuple[DuckDBBackend, Warehouse, di
     report = json.loads((wh.reports / "resolve.json").read_text(encoding="utf-8"))
     assert report["records"] == len(truth) and report["entities"] + report["merged_records"] == len(truth)
     assert "legal_rep_id" in report["comparisons"] and report["threshold"] == 0.95
+    blocking = report["blocking_comparisons"]  # the guard's counts, per prediction blocking rule
+    assert blocking["name_norm"] > 0 and blocking["tin_root"] > 0 and max(blocking.values()) < 10 * len(truth)
     assert (wh.reports / "entity_model.json").is_file()
 
 

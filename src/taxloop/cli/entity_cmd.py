@@ -40,13 +40,31 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
         same_tin: Annotated[
             bool, typer.Option(help="Always merge records with one TIN or TIN chain / 同税号合并")
         ] = True,
+        max_comparisons_per_record: Annotated[
+            float | None,
+            typer.Option(
+                min=0,
+                help="Refuse when a blocking rule makes more than records × N comparisons (at least 100,000); "
+                "0 = no check; default 10 (TAXLOOP_RESOLVE_MAX_COMPARISONS_PER_RECORD) / 每条记录比较数上限",
+            ),
+        ] = None,
     ) -> None:
-        """Resolve registration records into taxpayers / 实体识别（一户一档）."""
+        """Resolve registration records into taxpayers / 实体识别（一户一档）.
+
+        Before training, every blocking rule's comparisons are counted (a GROUP BY, no pair built); a
+        rule above the limit stops the run with its largest blocks named / 训练前统计分块比较数，超限即停止.
+        """
+        from rich.markup import escape
+
         from taxloop import bootstrap
         from taxloop.entity.model import ModelOptions
         from taxloop.entity.resolve import resolve
 
         settings = bootstrap.load_settings(warehouse=warehouse, seed=seed)
+        per_record = settings.resolve_max_comparisons_per_record
+        if max_comparisons_per_record is not None:
+            per_record = max_comparisons_per_record
+        options = ModelOptions(seed=settings.seed, max_comparisons_per_record=per_record)
         be = bootstrap.analytics(settings, backend=backend)
         wh = bootstrap.warehouse(settings)
         try:
@@ -56,12 +74,12 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
                     be,
                     wh.reports,
                     threshold,
-                    ModelOptions(seed=settings.seed),
+                    options,
                     same_tin,
                     step=lambda m: progress.update(task, description=m),
                 )
-        except ValueError as exc:
-            raise fail(str(exc)) from exc
+        except ValueError as exc:  # BlockingExplosionError included: its bilingual message, no traceback
+            raise fail(escape(str(exc))) from exc
         finally:
             be.close()
         data = report.model_dump()

@@ -7,6 +7,8 @@ blockings (same TIN chain, same name). Above ``train_max_records`` records, m an
 sample of whole TIN chains and the model is then applied to all records (the prior re-estimated on
 them). Blocking: same TIN chain, name, legal representative or phone; same address only together with
 the first character of the name or the birth date (same address alone pairs every firm of a building).
+Before training, :func:`check_blocking` counts the comparisons of every blocking (prediction and prior on
+all records, EM on the training sample) and refuses above ``max_comparisons_per_record`` (:mod:`.guard`).
 Runs on DuckDB by default; on Spark through Splink's SparkAPI.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from taxloop.entity.guard import RuleCount, check_comparisons
 from taxloop.entity.records import MATCH_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ class ModelOptions:
     seed: int = 20261123
     prior_recall: float = 0.7
     pair_floor: float = 0.5
+    # Guard (entity/guard.py): refuse when a blocking rule would make more than
+    # max(records × max_comparisons_per_record, min_comparison_limit) comparisons; 0 = guard off
+    max_comparisons_per_record: float = 10.0
+    min_comparison_limit: int = 100_000
     spark_session: Any = None
     blocking: list[list[str]] = field(
         default_factory=lambda: [
@@ -87,6 +94,23 @@ def active_columns(records: pa.Table) -> list[str]:
     return [c for c in COMPARISON_LABELS if c in records.column_names and records[c].null_count < records.num_rows]
 
 
+def prediction_rules(records: pa.Table, options: ModelOptions) -> list[list[str]]:
+    """The blocking rules whose first column holds data (the rules Splink predicts with)."""
+    usable = set(active_columns(records)) | {"tin_root"}
+    return [r for r in options.blocking if r[0] in usable]
+
+
+def prior_rules(records: pa.Table) -> list[list[str]]:
+    """The near-certain rules the prior is estimated from."""
+    rules = [["tin_root", "name_norm"]]
+    if "legal_rep_id" in active_columns(records):
+        rules.append(["name_norm", "legal_rep_id"])
+    return rules
+
+
+EM_RULES: tuple[list[str], ...] = (["tin_root"], ["name_norm"])
+
+
 def build_settings(records: pa.Table, options: ModelOptions) -> Any:
     """Splink settings for the columns present in ``records``."""
     from splink import SettingsCreator, block_on
@@ -94,8 +118,7 @@ def build_settings(records: pa.Table, options: ModelOptions) -> Any:
     columns = active_columns(records)
     if "tin" not in columns:
         raise ValueError("no TIN in any registration record: cannot resolve entities")
-    usable = set(columns) | {"tin_root"}
-    rules: list[Any] = [block_on(*r) for r in options.blocking if r[0] in usable]
+    rules: list[Any] = [block_on(*r) for r in prediction_rules(records, options)]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -155,13 +178,25 @@ def training_sample(records: pa.Table, max_records: int) -> pa.Table:
 def _estimate_prior(linker: Any, records: pa.Table, options: ModelOptions) -> None:
     from splink import block_on
 
-    certain: list[Any] = [block_on("tin_root", "name_norm")]
-    if "legal_rep_id" in active_columns(records):
-        certain.append(block_on("name_norm", "legal_rep_id"))
+    certain: list[Any] = [block_on(*r) for r in prior_rules(records)]
     try:
         linker.training.estimate_probability_two_random_records_match(certain, recall=options.prior_recall)
     except Exception as exc:  # too few certain pairs in tiny data sets: keep the default prior
         log.warning("prior not estimated (%s); keeping Splink's default", exc)
+
+
+def check_blocking(records: pa.Table, options: ModelOptions) -> list[RuleCount]:
+    """Count the comparisons of every blocking Splink will run; refuse above the per-record limit.
+
+    Prediction and the prior block all records; EM blocks the training sample (all records up to
+    ``train_max_records``). Raises :class:`~taxloop.entity.guard.BlockingExplosionError` (a ValueError).
+    """
+    limits = (options.max_comparisons_per_record, options.min_comparison_limit)
+    counts = check_comparisons(records, prediction_rules(records, options), "prediction", *limits)
+    counts += check_comparisons(records, prior_rules(records), "training (prior)", *limits)
+    sample = training_sample(records, options.train_max_records)
+    stage = "training (EM)" if sample.num_rows == records.num_rows else f"training (EM, sample of {sample.num_rows:,})"
+    return counts + check_comparisons(sample, [list(r) for r in EM_RULES], stage, *limits)
 
 
 def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
@@ -181,7 +216,7 @@ def train_linker(records: pa.Table, options: ModelOptions | None = None) -> Any:
     linker = Linker(_register(_db_api(options), sample, options), settings, log_level=logging.WARNING)
     _estimate_prior(linker, sample, options)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
-    for rule in (["tin_root"], ["name_norm"]):
+    for rule in EM_RULES:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*rule), fix_probability_two_random_records_match=True

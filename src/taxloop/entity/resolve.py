@@ -18,7 +18,14 @@ from pydantic import BaseModel
 
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.entity.cluster import cluster_records, cluster_sizes
-from taxloop.entity.model import ModelOptions, active_columns, model_json, predict_pairs, train_linker
+from taxloop.entity.model import (
+    ModelOptions,
+    active_columns,
+    check_blocking,
+    model_json,
+    predict_pairs,
+    train_linker,
+)
 from taxloop.entity.records import load_records
 
 MODEL_FILE = "entity_model.json"
@@ -39,6 +46,8 @@ class ResolveReport(BaseModel):
     same_tin_merge: bool
     comparisons: list[str]
     cluster_sizes: dict[int, int]
+    blocking_comparisons: dict[str, int]
+    blocking_count_seconds: float
     seconds: float
     backend: str
 
@@ -50,10 +59,17 @@ def resolve_records(
     same_tin: bool = True,
     step: Callable[[str], None] | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, object], ResolveReport]:
-    """Train, predict and cluster: ``(entity_map, entity_pairs, model, report)`` (pure, no warehouse)."""
+    """Train, predict and cluster: ``(entity_map, entity_pairs, model, report)`` (pure, no warehouse).
+
+    First the blocking guard counts every blocking rule's comparisons and raises
+    :class:`~taxloop.entity.guard.BlockingExplosionError` above the limit, before any training.
+    """
     started = time.perf_counter()
     options = options or ModelOptions()
     note = step or (lambda _msg: None)
+    note("counting blocking comparisons / 统计分块比较数")
+    counts = check_blocking(records, options)
+    counted = time.perf_counter() - started
     note("training the model without labels / 无监督训练模型")
     linker = train_linker(records, options)
     note("scoring candidate pairs / 计算候选记录对")
@@ -74,6 +90,8 @@ def resolve_records(
         same_tin_merge=same_tin,
         comparisons=active_columns(records),
         cluster_sizes=sizes,
+        blocking_comparisons={c.label: c.comparisons for c in counts if c.stage == "prediction"},
+        blocking_count_seconds=round(counted, 3),
         seconds=round(time.perf_counter() - started, 2),
         backend="spark" if options.spark_session is not None else "duckdb",
     )

@@ -12,8 +12,9 @@
 -- the bad / new seller amounts, leaves a pruned query that does not read them.
 -- Invoice flags: void = status 'void'; red = status 'red' or a negative amount; the other flags and every sum
 -- count non-void invoices only; the month of an invoice is that of issued_on. The 0/1 flags are counted
--- (count(*) FILTER), not summed (a sum of INTEGER keeps a HUGEINT state per group: ~25 % more time a part at
--- 1M), then cast to HUGEINT, the type their sum had (stored as DOUBLE; BIGINT on Spark, analytics.spark_sql).
+-- (count(*) FILTER), not summed (a sum of INTEGER keeps a HUGEINT state per group: the seller side of one part
+-- took 3.2 s against 2.4 s at 1M), then cast to HUGEINT, the type they had when they were sums of the invoice
+-- cells (until session 12): stored as DOUBLE, and BIGINT on Spark (taxloop.analytics.spark_sql).
 -- Written in TIN and month order: the 23 rules and the year and entity roll-ups that read this table group
 -- one TIN's rows that lie together, and Parquet stores the runs of TIN, entity, industry and region compactly
 -- (1M city: 480 -> 72 MB a part, rules 37 -> 16 s). A pruned scan stages its columns in memory and drops the

@@ -3,8 +3,8 @@
     PYTHONPATH=src python benchmarks/bench_feature_sql.py --warehouse WH [--table features_period]
         [--parts 1,4] [--repeat 2] [VARIANT.sql ...]
 
-The tables the feature table reads (e.g. ``features_tin`` and ``features_invoice_cells``) are built first when the
-warehouse lacks them. Each SQL (``current`` = the packaged file, plus every variant file given) is written with
+The tables the feature table reads (e.g. ``features_tin``) are built first when the warehouse lacks them. Each
+SQL (``current`` = the packaged file, plus every variant file given) is written with
 ``COPY ... DERIVED_PARQUET`` like the DuckDB backend does, once per part; wall and CPU seconds
 of this process (all DuckDB threads) are printed per SQL, part count and repetition. Variants tried in session 2
 are in ``benchmarks/feature_variants/``.

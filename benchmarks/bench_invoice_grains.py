@@ -2,10 +2,12 @@
 
     PYTHONPATH=src python benchmarks/bench_invoice_grains.py --wh /tmp/scan/bench1m/wh [--parts 4]
 
-Today the feature layer groups the invoices once into ``features_invoice_cells`` (seller, buyer, month, goods
-prefix) and its readers group the cells again: ``features_period`` by seller and month and by buyer and month,
-``features_pairs`` by seller and buyer, ``features_entity`` by taxpayer and goods prefix. At 1M the cells hardly
-group (54 M invoices, 39 M cells), so the question is whether each reader should group the invoices itself.
+Until session 12 the feature layer grouped the invoices once into ``features_invoice_cells`` (seller, buyer,
+month, goods prefix) and its readers grouped the cells again: ``features_period`` by seller and month and by buyer
+and month, ``features_pairs`` by seller and buyer, ``features_entity`` by taxpayer and goods prefix. At 1M the
+cells hardly group (54 M invoices, 39 M cells), so the question was whether each reader should group the invoices
+itself; this script measured it (session 11), and session 12 made the change. The cells SQL it times is the one
+the layer had, kept in ``benchmarks/feature_variants/features_invoice_cells.sql``.
 
 This script writes, with ``COPY`` to a scratch folder (like the backend's writes), both ways of getting those four
 grains, and checks that they hold the same sums (NULL taken as 0: a cell sums a void-only group to 0, a straight
@@ -33,7 +35,7 @@ import duckdb
 
 from taxloop.features.build import bucket_sql
 
-CELLS_SQL = Path(__file__).resolve().parents[1] / "src/taxloop/features/sql/02_features_invoice_cells.sql"
+CELLS_SQL = Path(__file__).resolve().parent / "feature_variants" / "features_invoice_cells.sql"
 SIDES = {
     "seller_month": (
         "seller_key, pidx, count(*) AS n, {count_void} AS v, {count_red} AS r, CAST(sum(amount) AS DOUBLE) AS a,"

@@ -37,7 +37,8 @@ GROUPINGS: dict[str, tuple[str, str, str]] = {
     "payments_period": ("payments", "tin_key, period", "true"),
 }
 SUMMED = {"invoices": "amount", "payments": "amount_due"}
-#: ``--cells``: the grain of ``features_invoice_cells`` (not needed by any indicator as such; outside the total)
+#: ``--cells``: the grain of the invoice cells table the feature layer had until session 12 (not needed by any
+#: indicator as such; outside the total)
 CELLS = ("invoices", f"seller_key, buyer_key, {MONTH}, substr(goods_code, 1, 3)", "true")
 
 

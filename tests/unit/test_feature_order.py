@@ -24,7 +24,6 @@ from taxloop.risk.library import load_library
 
 #: table -> the columns whose runs each part is written in (a group's rows together, in this order)
 ORDER = {
-    "features_invoice_cells": ("seller_key", "pidx"),
     "features_period": ("tin", "pidx"),
     "features_year": ("tin", "year"),
     "features_pairs": ("seller_tin", "buyer_tin"),
@@ -95,7 +94,7 @@ def test_the_dropped_order_keeps_no_column_alive(code: str, cte: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("table", "column"), [("features_invoice_cells", "seller_key"), ("features_period", "tin")])
+@pytest.mark.parametrize(("table", "column"), [("features_pairs", "seller_tin"), ("features_period", "tin")])
 def test_the_parts_follow_one_another_in_key_order(built: DuckDBBackend, table: str, column: str) -> None:
     """Buckets are ranges of TIN keys (a fresh dictionary numbers TINs in TIN order): part k holds only keys
     below part k+1's, so the table as a whole is in key order."""

@@ -91,7 +91,11 @@ def test_int_and_float_defaults_are_different_keys(warehouse: Warehouse) -> None
     assert plan_cache.plan_key([as_int], present, (1, 0), {}) != plan_cache.plan_key([as_float], present, (1, 0), {})
 
 
-@pytest.mark.parametrize("damage", ["{not json", "[1, 2]", '{"sql": 1}', '{"sql": {}, "columns": {}}'])
+#: an entry of the shape older taxloops wrote (with ``cells_inlined``, gone with the invoice cells table)
+OLD_SHAPE = '{"sql": {}, "columns": {}, "sources_dropped": {}, "cells_inlined": false}'
+
+
+@pytest.mark.parametrize("damage", ["{not json", "[1, 2]", '{"sql": 1}', '{"sql": {}, "columns": {}}', OLD_SHAPE])
 def test_damaged_entry_is_planned_anew(warehouse: Warehouse, tmp_path: Path, damage: str) -> None:
     specs = load_library(codes=CODES[:1])
     expected = _staged(warehouse, specs, None)
@@ -99,9 +103,7 @@ def test_damaged_entry_is_planned_anew(warehouse: Warehouse, tmp_path: Path, dam
     (entry,) = tmp_path.glob("*.json")
     entry.write_text(damage, encoding="utf-8")
     assert _staged(warehouse, specs, tmp_path) == expected
-    assert set(json.loads(entry.read_text(encoding="utf-8"))) == {
-        "sql", "columns", "sources_dropped", "cells_inlined"
-    }  # fmt: skip
+    assert set(json.loads(entry.read_text(encoding="utf-8"))) == {"sql", "columns", "sources_dropped"}
 
 
 def test_unwritable_folder_leaves_the_cache_unused(warehouse: Warehouse, tmp_path: Path) -> None:
@@ -207,6 +209,6 @@ def test_entries_others_may_write_are_not_used(warehouse: Warehouse, tmp_path: P
     cache.chmod(0o777)  # a folder anyone may write: nothing in it is trusted
     key_path = next(cache.glob("*.json"))
     key_path.write_text('{"sql": {"features_tin": ["SELECT 1 AS injected"]}, "columns": {}, '
-                        '"sources_dropped": {}, "cells_inlined": false}')  # fmt: skip
+                        '"sources_dropped": {}}')  # fmt: skip
     key_path.chmod(0o600)
     assert _staged(warehouse, specs, cache) == expected

@@ -23,6 +23,10 @@ from taxloop.risk.scan import missing_column
         ),
         ("SELECT regexp_replace(p, 'a', '$', 'g') FROM t", r"SELECT REGEXP_REPLACE(p, 'a', '\\$') FROM t"),
         ("SELECT sum(x) FROM t", "SELECT SUM(x) FROM t"),
+        (
+            "SELECT CAST(count(*) FILTER (WHERE s = 'void') AS HUGEINT) AS n FROM t",
+            "SELECT CAST(COUNT(*) FILTER(WHERE s = 'void') AS BIGINT) AS n FROM t",
+        ),
     ],
 )
 def test_rewrites(duckdb_sql: str, spark_sql: str) -> None:

@@ -14,6 +14,9 @@ the functions below fix the constructs whose Spark translation is missing or mea
   rules use ``'g'`` or anchored patterns, where both agree.)
 - ``nfc_normalize(x)`` becomes ``x``: Spark has no Unicode normalisation, so on Spark text is compared as
   delivered (the loader keeps text as delivered too; see docs/integrity.md).
+- ``CAST(x AS HUGEINT)`` (DuckDB's 128-bit integer, the type of its sum of integers; the feature SQL casts a count
+  to it to keep the type a sum had) becomes ``CAST(x AS BIGINT)``, the type of Spark's sum of integers (sqlglot
+  emits ``INT128``, which Spark lacks).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ def _java_replacement(text: str) -> str:
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
+        return exp.DataType.build("BIGINT")
     if isinstance(node, exp.RegexpReplace):
         replacement = node.args.get("replacement")
         if isinstance(replacement, exp.Literal) and replacement.is_string:

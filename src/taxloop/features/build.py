@@ -24,7 +24,6 @@ from taxloop.features.reuse import FeatureRecord, inputs_key, read_record
 #: Derived tables written, in build order (each may read the ones before it).
 FEATURE_TABLES = (
     "features_tin",
-    "features_invoice_cells",
     "features_period",
     "features_year",
     "features_entity",
@@ -100,7 +99,7 @@ def bucket_sql(column: str, bucket: int, buckets: int, span: int) -> str:
     also takes smaller keys and NULL and the last larger keys, so every row is in exactly one part whatever
     ``span`` is (it decides only how even the parts are). A range, not a hash: the parts of a table written in
     key order are in order one after the other, and a part's reader skips the Parquet row groups of a file in
-    key order (the invoice cells, the month table) whose key range lies outside its own."""
+    key order (the month table) whose key range lies outside its own."""
     if buckets <= 1:
         return "TRUE"
     if span < 1:
@@ -131,6 +130,12 @@ def key_parts(backend: AnalyticsBackend, relations: Mapping[str, str], buckets: 
         return buckets, 0
     span = key_span(backend, relations)
     return (buckets if span >= 1 else 1), span
+
+
+def tin_buckets(backend: AnalyticsBackend) -> int:
+    """The default number of parts: one per ``TINS_PER_BUCKET`` registered TINs (at least one)."""
+    tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
+    return max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
 
 
 def _materialize(
@@ -207,6 +212,8 @@ def build_features(
     wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
     record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""
+    if buckets is None and "features_tin" not in order:  # else decided by its row count (one per TIN), below
+        buckets = tin_buckets(backend)
     rebuilt: set[str] = set()
     counts: dict[str, int] = {}
     with Progress(disable=not show_progress) as progress:

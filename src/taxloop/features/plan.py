@@ -19,13 +19,10 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlglot import exp
-
 from taxloop.analytics.backend import AnalyticsBackend
 from taxloop.analytics.keys import prepare_keys
 from taxloop.features.build import (
     FEATURE_TABLES,
-    TINS_PER_BUCKET,
     FeatureBuildError,
     bucketed,
     depends_on,
@@ -33,6 +30,7 @@ from taxloop.features.build import (
     key_parts,
     render,
     sources_read,
+    tin_buckets,
 )
 from taxloop.features.months import merge_months, months_covered
 from taxloop.features.plan_cache import cached, plan_key
@@ -50,9 +48,6 @@ ROW_SET_DEPENDENT: dict[str, frozenset[str] | None] = {
     "features_entity": frozenset(_ENTITY_ROW_SET),
     "features_year": None,
 }
-CELLS = "features_invoice_cells"
-#: The one table that may read invoices directly (CTE ``x`` of the cells SQL) when no cells table is needed.
-CELLS_INLINE_READER = "features_period"
 
 
 @dataclass
@@ -62,7 +57,6 @@ class FeaturePlan:
     sql: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     sources_dropped: dict[str, bool] = field(default_factory=dict)
-    cells_inlined: bool = False
 
 
 def _add(needs: dict[str, set[str] | None], table: str, cols: set[str] | None, outputs: list[str]) -> None:
@@ -97,16 +91,6 @@ def _outputs(table: str, present: frozenset[str]) -> list[str]:
     return output_columns(feature_sql_rendered(table, present))
 
 
-def _inline_cells(sql: str, present: frozenset[str], relations: Relations) -> str:
-    """``sql`` reading CTE ``x`` of the cells SQL (one invoice per row) in place of the cells table."""
-    cells = parse(feature_sql_rendered(CELLS, present, relations=relations))
-    body = next(c.this for c in cells.ctes if c.alias == "x")
-    tree = parse(sql)
-    cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(CELLS)))
-    tree.args["with_"].expressions.insert(0, cte)
-    return tree.sql(dialect="duckdb")
-
-
 def rule_variants(spec: RuleSpec) -> list[str]:
     """The rule's SQL with its default parameters, with each override's, and with all overrides applied."""
     params = [spec.defaults()]
@@ -133,7 +117,6 @@ def plan_features(
     rel: Relations = tuple(sorted((relations or {}).items()))
     needs: dict[str, set[str] | None] = {}
     row_dependent: dict[str, bool] = {}
-    cells_by_rule = False
     for spec in specs:
         variants = [parse_shared(sql) for sql in dict.fromkeys(rule_variants(spec))]  # read only, distinct
         for table in FEATURE_TABLES:
@@ -144,23 +127,17 @@ def plan_features(
             full = feature_sql_rendered(table, frozen)
             blind = cols is not None and all(blind_to_blank_rows(v, table, full) for v in variants)
             row_dependent[table] = row_dependent.get(table, False) or not blind
-            cells_by_rule = cells_by_rule or table == CELLS
     plan = FeaturePlan()
-    cell_readers: set[str] = set()
     for table in reversed(FEATURE_TABLES):
         if table not in needs:
             continue
         keep = needs[table]
         drop = not row_dependent.get(table, False)
-        inline = table == CELLS_INLINE_READER and not cells_by_rule and not cell_readers
         parts = []
         trees = []  # each bucket's pruned tree; bucket 0's is read below, so generated from a copy
         # a table without a bucket placeholder is one query, not one per part (each part would repeat its rows)
         for k in range(buckets if bucketed(table) else 1):
-            sql = feature_sql_rendered(table, frozen, k, buckets, rel, span)
-            if inline and CELLS in depends_on(table):
-                sql = _inline_cells(sql, frozen, rel)
-            tree = parse(sql)
+            tree = parse(feature_sql_rendered(table, frozen, k, buckets, rel, span))
             # the row order only helps Parquet readers (a staged table is not one); dropped before pruning, so
             # that its columns do not count as used
             tree.set("order", None)
@@ -179,29 +156,25 @@ def plan_features(
             if cols is not None and not cols:
                 continue
             _add(needs, upstream, cols, _outputs(upstream, frozen))
-            if upstream == CELLS:
-                cell_readers.add(table)
             dependent = ROW_SET_DEPENDENT.get(table, frozenset())
             hit = dependent is None or keep is None or bool(dependent & keep)
             row_dependent[upstream] = row_dependent.get(upstream, False) or (table in ROW_SET_DEPENDENT and hit)
-        if inline and CELLS in depends_on(table):
-            plan.cells_inlined = True
     plan.sql = {t: plan.sql[t] for t in FEATURE_TABLES if t in plan.sql}
     return plan
 
 
 def _is_plan(entry: dict[str, object]) -> bool:
-    """Whether a cache entry has ``FeaturePlan``'s fields with their types (a damaged one is planned anew)."""
+    """Whether a cache entry has ``FeaturePlan``'s fields with their types (a damaged one, or one of another
+    shape, e.g. written by an older taxloop, is planned anew)."""
     sql, columns, dropped = entry.get("sql"), entry.get("columns"), entry.get("sources_dropped")
     return (
-        set(entry) == {"sql", "columns", "sources_dropped", "cells_inlined"}
+        set(entry) == {"sql", "columns", "sources_dropped"}
         and isinstance(sql, dict)
         and all(isinstance(p, list) and p and all(isinstance(x, str) for x in p) for p in sql.values())
         and isinstance(columns, dict)
         and all(isinstance(c, list) and all(isinstance(x, str) for x in c) for c in columns.values())
         and isinstance(dropped, dict)
         and all(isinstance(d, bool) for d in dropped.values())
-        and isinstance(entry["cells_inlined"], bool)
     )
 
 
@@ -213,8 +186,7 @@ def pruned_plan(
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
-    tins = backend.query("SELECT count(DISTINCT tin) AS n FROM taxpayers").column(0)[0].as_py()
-    buckets = max(1, -(-int(tins or 0) // TINS_PER_BUCKET))
+    buckets = tin_buckets(backend)
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
     parts, span = key_parts(backend, relations, buckets)

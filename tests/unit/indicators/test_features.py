@@ -93,15 +93,14 @@ def test_render_fills_absent_sources_with_typed_empty_relations() -> None:
 
 
 def test_only_the_tables_asked_for_and_what_they_read_are_built(tmp_path: Path) -> None:
-    cells = ["features_tin", "features_invoice_cells"]
-    assert tables_needed(["features_pairs", "vat_returns"]) == [*cells, "features_pairs"]
-    assert tables_needed(["features_year"]) == [*cells, "features_period", "features_year"]
+    assert tables_needed(["features_pairs", "vat_returns"]) == ["features_pairs"]  # straight from the invoices
+    assert tables_needed(["features_year"]) == ["features_tin", "features_period", "features_year"]
     assert tables_needed([]) == [] and tables_needed(None) == list(FEATURE_TABLES)
     city = City(0, n_base=3)
     backend = DuckDBBackend(write_tables([city], tmp_path), threads=1)
     try:
         counts = build_features(backend, tables=["features_pairs"])
-        assert list(counts) == ["features_tin", "features_invoice_cells", "features_pairs"]
+        assert list(counts) == ["features_pairs"]
         assert not backend.has_table("features_period") and not backend.has_table("features_entity")
     finally:
         backend.close()
@@ -136,7 +135,7 @@ def test_a_scan_of_some_indicators_builds_only_their_feature_tables(tmp_path: Pa
         outcome = run_scan(backend, specs, ScoringParams(), 0.0, 1, progress=False, prune_features=True)
         assert [r.status for r in outcome.rules] == ["ok"]
         built = {t for t in FEATURE_TABLES if backend.has_table(t)}
-        # only the columns the rule reads, in memory: no cells table (invoice sums straight from invoices)
+        # only the tables and columns the rule reads, in memory
         assert built == {"features_tin", "features_period", "features_entity"}
         assert not set(FEATURE_TABLES) & set(wh.names("derived"))  # the warehouse's feature tables untouched
         assert backend.query("SELECT * FROM features_entity LIMIT 0").column_names == [

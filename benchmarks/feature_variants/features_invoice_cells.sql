@@ -1,3 +1,6 @@
+-- The invoice cells table of the feature layer until session 12 (src/taxloop/features/sql/02_features_invoice_cells.sql
+-- then), dropped when each reader came to group the invoices itself (docs/scan.md, "Session 12"). Kept here, as it
+-- was, for benchmarks/bench_invoice_grains.py, which times the readers' grains through it against straight.
 -- features_invoice_cells: the only pass over invoices. One row per seller TIN, buyer TIN (NULL for consumers),
 -- month and 3-character goods-code prefix, with every invoice sum the later tables need (seller side and buyer
 -- side by month, trading pairs, goods mix), so none of them rescans invoices. Money is summed as DECIMAL

@@ -1,6 +1,6 @@
 -- features_entity: one row per resolved taxpayer (entity_id from entity_map, else the TIN).
--- Attributes of its most recent registration, totals over every month and TIN, goods mix (by 3-character
--- goods-code prefix, from features_invoice_cells) and land held. Money totals are summed as DECIMAL (exact, so
+-- Attributes of its most recent registration, totals over every month and TIN, goods mix (non-void invoice
+-- amounts sold and bought by 3-character goods-code prefix, straight from the invoices) and land held. Money totals are summed as DECIMAL (exact, so
 -- the same on every engine) and stored as DOUBLE.
 WITH prim AS (
     SELECT entity_id, tin, region_code, industry_code, kind, vat_status, status, registered_capital,
@@ -55,14 +55,17 @@ per AS (
     GROUP BY entity_id
 ),
 goods AS (
-    -- on the TIN keys of features_invoice_cells (it has no TINs), decoded after the GROUP BY
+    -- on the TIN keys of the invoices, decoded after the GROUP BY; a void invoice counts 0 (so a prefix only ever
+    -- invoiced void is sold or bought for 0: goods_sold_unbought counts what was sold under it)
     SELECT tin_key, g, sum(sold) AS sold, sum(bought) AS bought
     FROM (
-        SELECT seller_key AS tin_key, goods_prefix AS g, amount AS sold, 0 AS bought
-        FROM features_invoice_cells
+        SELECT i.seller_key AS tin_key, substr(i.goods_code, 1, 3) AS g,
+               CASE WHEN i.status <> 'void' THEN coalesce(i.amount, 0) ELSE 0 END AS sold, 0 AS bought
+        FROM {invoices} AS i
         UNION ALL
-        SELECT buyer_key AS tin_key, goods_prefix AS g, 0 AS sold, amount AS bought
-        FROM features_invoice_cells WHERE buyer_key IS NOT NULL
+        SELECT i.buyer_key AS tin_key, substr(i.goods_code, 1, 3) AS g,
+               0 AS sold, CASE WHEN i.status <> 'void' THEN coalesce(i.amount, 0) ELSE 0 END AS bought
+        FROM {invoices} AS i WHERE i.buyer_key IS NOT NULL
     ) AS x
     GROUP BY tin_key, g
 ),

@@ -73,6 +73,21 @@ class DuckDBBackend:
             f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{_glob(folder)}', union_by_name=true)"
         )
 
+    def drop_derived(self, name: str) -> None:
+        """Delete the derived table ``name`` (its folder, any staged copy) and its view; a contract table of that
+        name is queryable again."""
+        folder = self.warehouse.table_dir(name, "derived")
+        if folder.exists():
+            shutil.rmtree(folder)
+        self.con.execute(f'DROP TABLE IF EXISTS staged."{name}"')
+        self._staged.discard(name)
+        if name in self.warehouse.names("tables"):
+            self._register(name, self.warehouse.table_dir(name, "tables"))
+            return
+        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        if self._names is not None:
+            self._names = self._names - {name}
+
     def has_table(self, name: str) -> bool:
         """Whether ``name`` can be queried."""
         return name in self.table_names()

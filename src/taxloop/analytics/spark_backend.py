@@ -74,6 +74,19 @@ class SparkBackend:
         if staged is not None:
             checkpoint_rdd(staged).unpersist(False)
 
+    def drop_derived(self, name: str) -> None:
+        """Delete the derived table ``name`` (its folder, any staged copy) and its view; a contract table of that
+        name is queryable again."""
+        folder = self.warehouse.table_dir(name, "derived")
+        if folder.exists():
+            shutil.rmtree(folder)
+        self._unstage(name)
+        if name in self.warehouse.names("tables"):
+            self._register(name, str(self.warehouse.table_dir(name, "tables")))
+            return
+        self.spark.catalog.dropTempView(name)
+        self._names.discard(name)
+
     def has_table(self, name: str) -> bool:
         """Whether ``name`` is registered."""
         return name in self._names

@@ -30,6 +30,10 @@ FEATURE_TABLES = (
     "features_pairs",
 )
 
+#: Feature tables an older taxloop wrote and this one does not (the invoice cells, until session 12): a build on a
+#: warehouse deletes them (``drop_obsolete``), so that no rule reads their stale rows (one that names such a table
+#: is skipped: table absent).
+OBSOLETE_TABLES = ("features_invoice_cells",)
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _BUCKET = re.compile(r"\{bucket\(([a-z_.]+)\)\}")
 #: Taxpayers per bucket: a table whose SQL holds ``{bucket(col)}`` is built in ceil(TINs / this) parts, each
@@ -202,6 +206,10 @@ def build_features(
     table whose inputs are unchanged since it was written is kept as it is (``taxloop.features.reuse``; each kept
     table's name is appended to ``kept``); every table written is recorded for the next build.
     """
+    wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
+    record = read_record(wh) if wh is not None else None
+    if wh is not None:
+        drop_obsolete(backend, wh, record)
     present = set(backend.table_names())
     if "taxpayers" not in present:
         raise FeatureBuildError("cannot build features: table 'taxpayers' is absent (纳税人登记表缺失)")
@@ -209,8 +217,6 @@ def build_features(
     relations = prepare_keys(backend)
     months = months_covered(backend, relations)
     buckets, span = key_parts(backend, relations, buckets)
-    wh: Warehouse | None = backend.warehouse if isinstance(backend, OnWarehouse) else None
-    record = read_record(wh) if wh is not None else None
     key = inputs_key(wh, sources_read(), backend.name, relations, months, buckets) if wh is not None else ""
     if buckets is None and "features_tin" not in order:  # else decided by its row count (one per TIN), below
         buckets = tin_buckets(backend)
@@ -235,6 +241,21 @@ def build_features(
                 buckets = -(-counts[table] // TINS_PER_BUCKET)
             progress.advance(task)
     return counts
+
+
+def drop_obsolete(backend: AnalyticsBackend, wh: Warehouse, record: FeatureRecord | None) -> list[str]:
+    """Delete the ``OBSOLETE_TABLES`` the warehouse still holds (folder, view, feature record entry) with the
+    backend's ``drop_derived``; returns their names."""
+    drop = getattr(backend, "drop_derived", None)
+    gone = []
+    for name in OBSOLETE_TABLES:
+        if drop is None or not (wh.table_dir(name, "derived").exists() or backend.has_table(name)):
+            continue
+        drop(name)
+        if record is not None and name in record.tables:
+            record.forget(name)
+        gone.append(name)
+    return gone
 
 
 def _build_one(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from indicator_city import MONTHS, City
 from indicator_warehouse import build_warehouse, write_tables
@@ -13,6 +15,7 @@ from taxloop.analytics.duckdb_backend import DuckDBBackend
 from taxloop.analytics.warehouse import Warehouse
 from taxloop.features import FEATURE_TABLES, build_features
 from taxloop.features.build import FeatureBuildError, empty_relation, render, tables_needed
+from taxloop.features.reuse import read_record
 
 
 def _one(backend: DuckDBBackend, sql: str) -> dict[str, object]:
@@ -102,6 +105,41 @@ def test_only_the_tables_asked_for_and_what_they_read_are_built(tmp_path: Path) 
         counts = build_features(backend, tables=["features_pairs"])
         assert list(counts) == ["features_pairs"]
         assert not backend.has_table("features_period") and not backend.has_table("features_entity")
+    finally:
+        backend.close()
+
+
+def test_a_build_deletes_a_feature_table_taxloop_no_longer_writes(tmp_path: Path) -> None:
+    city = City(0, n_base=3)
+    wh = write_tables([city], tmp_path)
+    stale = wh.table_dir("features_invoice_cells", "derived")
+    stale.mkdir(parents=True)
+    pq.write_table(pa.table({"seller_key": [1], "n": [5]}), stale / "part-0.parquet")
+    old = read_record(wh)
+    old.written("features_invoice_cells", "an old key", 1)
+    backend = DuckDBBackend(wh, threads=1)
+    try:
+        assert backend.has_table("features_invoice_cells")  # an older taxloop's table, still readable
+        build_features(backend, reuse=True)
+        assert not stale.exists() and not backend.has_table("features_invoice_cells")
+        assert "features_invoice_cells" not in read_record(wh).tables
+        with pytest.raises(duckdb.CatalogException, match="features_invoice_cells"):
+            backend.query("SELECT * FROM features_invoice_cells")
+        assert set(FEATURE_TABLES) <= set(backend.table_names())
+    finally:
+        backend.close()
+
+
+def test_drop_derived_uncovers_the_contract_table_of_that_name(tmp_path: Path) -> None:
+    city = City(0, n_base=3)
+    backend = DuckDBBackend(write_tables([city], tmp_path), threads=1)
+    try:
+        rows = backend.query("SELECT count(*) AS n FROM taxpayers").column("n")[0].as_py()
+        backend.write_arrow("taxpayers", pa.table({"tin": ["X"]}))  # a derived table shadows the contract one
+        assert backend.query("SELECT count(*) AS n FROM taxpayers").column("n")[0].as_py() == 1
+        backend.drop_derived("taxpayers")
+        assert backend.query("SELECT count(*) AS n FROM taxpayers").column("n")[0].as_py() == rows > 1
+        assert not backend.warehouse.table_dir("taxpayers", "derived").exists()
     finally:
         backend.close()
 

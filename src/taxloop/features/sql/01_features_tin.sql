@@ -1,6 +1,7 @@
 -- features_tin: one row per TIN. Registration attributes (latest record), entity, shared contacts,
 -- registration changes and market-regulation status. Source tables in braces are filled in by build.py.
--- tin_key: the TIN's integer key (taxloop.analytics.keys), what features_period and the cells join on.
+-- tin_key: the TIN's integer key (taxloop.analytics.keys), what features_period's sources and the buyer side's
+-- seller look-up join on.
 WITH ranked AS (
     SELECT t.*,
            row_number() OVER (PARTITION BY tin ORDER BY registered_on DESC, registration_id DESC) AS rn,

@@ -1,7 +1,7 @@
 -- features_entity: one row per resolved taxpayer (entity_id from entity_map, else the TIN).
 -- Attributes of its most recent registration, totals over every month and TIN, goods mix (non-void invoice
--- amounts sold and bought by 3-character goods-code prefix, straight from the invoices) and land held. Money totals are summed as DECIMAL (exact, so
--- the same on every engine) and stored as DOUBLE.
+-- amounts sold and bought by 3-character goods-code prefix, straight from the invoices) and land held. Money
+-- totals are summed as DECIMAL (exact, so the same on every engine) and stored as DOUBLE.
 WITH prim AS (
     SELECT entity_id, tin, region_code, industry_code, kind, vat_status, status, registered_capital,
            row_number() OVER (PARTITION BY entity_id ORDER BY registered_on DESC, tin DESC) AS rn

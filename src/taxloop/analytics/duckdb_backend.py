@@ -52,11 +52,7 @@ class DuckDBBackend:
         """
         on_disk = {*self.warehouse.names("tables"), *self.warehouse.names("derived")}
         for name in [n for n in self._staged if n not in on_disk]:
-            self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
-            self.con.execute(f'DROP TABLE IF EXISTS staged."{name}"')
-            self._staged.discard(name)
-            if self._names is not None:
-                self._names = self._names - {name}
+            self._unregister(name)
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, self.warehouse.table_dir(name, area))
@@ -79,12 +75,16 @@ class DuckDBBackend:
         folder = self.warehouse.table_dir(name, "derived")
         if folder.exists():
             shutil.rmtree(folder)
+        if name in self.warehouse.names("tables"):
+            self._register(name, self.warehouse.table_dir(name, "tables"))  # frees any staged copy
+        else:
+            self._unregister(name)
+
+    def _unregister(self, name: str) -> None:
+        """Drop the view ``name`` and any staged copy behind it."""
+        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
         self.con.execute(f'DROP TABLE IF EXISTS staged."{name}"')
         self._staged.discard(name)
-        if name in self.warehouse.names("tables"):
-            self._register(name, self.warehouse.table_dir(name, "tables"))
-            return
-        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
         if self._names is not None:
             self._names = self._names - {name}
 

@@ -54,9 +54,7 @@ class SparkBackend:
         freed (a staged name with no table on disk, such as a scan-time key dictionary, is gone)."""
         on_disk = {*self.warehouse.names("tables"), *self.warehouse.names("derived")}
         for name in [n for n in self._staged if n not in on_disk]:
-            self.spark.catalog.dropTempView(name)
-            self._names.discard(name)
-            self._unstage(name)
+            self._unregister(name)
         for area in ("tables", "derived"):
             for name in self.warehouse.names(area):
                 self._register(name, str(self.warehouse.table_dir(name, area)))
@@ -80,12 +78,16 @@ class SparkBackend:
         folder = self.warehouse.table_dir(name, "derived")
         if folder.exists():
             shutil.rmtree(folder)
-        self._unstage(name)
         if name in self.warehouse.names("tables"):
-            self._register(name, str(self.warehouse.table_dir(name, "tables")))
-            return
+            self._register(name, str(self.warehouse.table_dir(name, "tables")))  # frees any staged copy
+        else:
+            self._unregister(name)
+
+    def _unregister(self, name: str) -> None:
+        """Drop the temp view ``name`` and free any staged copy behind it."""
         self.spark.catalog.dropTempView(name)
         self._names.discard(name)
+        self._unstage(name)
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` is registered."""
